@@ -1,0 +1,138 @@
+#include "cni/env.hpp"
+
+#include <cctype>
+#include <cstdlib>
+
+#include "cni/error.hpp"
+
+namespace wharf::cni {
+
+std::string_view command_name(command c) {
+    switch (c) {
+        case command::add: return "ADD";
+        case command::del: return "DEL";
+        case command::check: return "CHECK";
+        case command::version: return "VERSION";
+        case command::status: return "STATUS";
+        case command::gc: return "GC";
+    }
+    return "?";
+}
+
+std::optional<std::string> request::arg(std::string_view key) const {
+    std::optional<std::string> found;
+    for (const auto& [k, v] : args)
+        if (k == key) found = v;
+    return found;
+}
+
+std::optional<std::string> process_env(const char* name) {
+    const char* v = std::getenv(name);
+    if (!v) return std::nullopt;
+    return std::string(v);
+}
+
+bool is_valid_identifier(std::string_view s) {
+    if (s.empty() || !std::isalnum(static_cast<unsigned char>(s[0]))) return false;
+    for (char c : s) {
+        auto u = static_cast<unsigned char>(c);
+        if (!std::isalnum(u) && c != '_' && c != '.' && c != '-') return false;
+    }
+    return true;
+}
+
+std::string interface_name_problem(std::string_view s) {
+    if (s.empty()) return "interface name is empty";
+    if (s.size() > 15) return "interface name is longer than 15 bytes";
+    if (s == "." || s == "..") return "interface name cannot be '.' or '..'";
+    for (char c : s) {
+        auto u = static_cast<unsigned char>(c);
+        if (c == '/' || c == ':' || std::isspace(u)) return "interface name contains '/', ':' or white space";
+    }
+    return {};
+}
+
+namespace {
+
+std::optional<command> parse_command(std::string_view s) {
+    if (s == "ADD") return command::add;
+    if (s == "DEL") return command::del;
+    if (s == "CHECK") return command::check;
+    if (s == "VERSION") return command::version;
+    if (s == "STATUS") return command::status;
+    if (s == "GC") return command::gc;
+    return std::nullopt;
+}
+
+[[noreturn]] void missing(const char* var) {
+    throw error(code::invalid_env, std::string("required environment variable ") + var + " is missing", var);
+}
+
+std::vector<std::pair<std::string, std::string>> parse_args(const std::string& raw) {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::size_t start = 0;
+    while (start <= raw.size()) {
+        std::size_t end = raw.find(';', start);
+        if (end == std::string::npos) end = raw.size();
+        std::string pair = raw.substr(start, end - start);
+        if (!pair.empty()) {
+            std::size_t eq = pair.find('=');
+            if (eq == std::string::npos || eq == 0)
+                throw error(code::invalid_env, "CNI_ARGS: invalid pair \"" + pair + "\" (expected KEY=VALUE)",
+                            "CNI_ARGS=" + raw);
+            out.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
+        }
+        start = end + 1;
+    }
+    return out;
+}
+
+}  // namespace
+
+request read_request(const env_lookup& env) {
+    request req;
+    auto cmd_text = env("CNI_COMMAND");
+    if (!cmd_text || cmd_text->empty()) missing("CNI_COMMAND");
+    auto cmd = parse_command(*cmd_text);
+    if (!cmd) throw error(code::invalid_env, "unknown CNI_COMMAND \"" + *cmd_text + "\"", "CNI_COMMAND");
+    req.cmd = *cmd;
+    if (req.cmd == command::version) return req;
+
+    const bool attach = req.cmd == command::add || req.cmd == command::check || req.cmd == command::del;
+    if (attach) {
+        auto id = env("CNI_CONTAINERID");
+        if (!id || id->empty()) missing("CNI_CONTAINERID");
+        if (!is_valid_identifier(*id))
+            throw error(code::invalid_env, "CNI_CONTAINERID \"" + *id + "\" has invalid characters",
+                        "must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$");
+        req.container_id = *id;
+
+        auto ifname = env("CNI_IFNAME");
+        if (!ifname || ifname->empty()) missing("CNI_IFNAME");
+        if (auto why = interface_name_problem(*ifname); !why.empty())
+            throw error(code::invalid_env, "CNI_IFNAME \"" + *ifname + "\" is invalid: " + why, "CNI_IFNAME");
+        req.ifname = *ifname;
+    }
+
+    auto netns = env("CNI_NETNS");
+    if ((req.cmd == command::add || req.cmd == command::check) && (!netns || netns->empty())) missing("CNI_NETNS");
+    if (netns) req.netns = *netns;
+
+    if (auto args = env("CNI_ARGS")) {
+        req.args_raw = *args;
+        req.args = parse_args(*args);
+    }
+
+    auto path = env("CNI_PATH");
+    if (!path || path->empty()) missing("CNI_PATH");
+    std::size_t start = 0;
+    while (start <= path->size()) {
+        std::size_t end = path->find(':', start);
+        if (end == std::string::npos) end = path->size();
+        if (end > start) req.path.push_back(path->substr(start, end - start));
+        start = end + 1;
+    }
+    return req;
+}
+
+}  // namespace wharf::cni

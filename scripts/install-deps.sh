@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs every Debian package Wharf needs to build, test, benchmark and run its demo.
+# Idempotent; for a fresh Debian 12 as root (uses sudo when not root).
+set -euo pipefail
+
+packages=(
+  # build
+  g++ cmake ninja-build pkg-config
+  # libraries (see README: Dependencies)
+  libmnl-dev libnftnl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev doctest-dev
+  # tests and demo: namespaces and independent observers of the kernel's state, traffic tools
+  iproute2 nftables iputils-ping socat conntrack
+  # the reference plugins, for compatibility tests and side-by-side benchmarks (/usr/lib/cni)
+  containernetworking-plugins
+)
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "install-deps: all packages present"

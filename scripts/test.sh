@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds Wharf and runs every test: unit and integration tests on the release (static) build, then the
+# unit and integration tests again under AddressSanitizer + UndefinedBehaviorSanitizer (dynamic build,
+# real libmnl.so). Integration tests need root: they build throwaway network namespaces.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+jobs=$(nproc)
+echo "== release build (static plugins)"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+ninja -C build -j"$jobs"
+echo "== unit and integration tests (release)"
+ctest --test-dir build -L 'unit|integration' --output-on-failure -j2
+
+echo "== sanitizer build (ASan + UBSan)"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWHARF_SANITIZE=ON >/dev/null
+ninja -C build-asan -j"$jobs"
+echo "== unit and integration tests (ASan + UBSan)"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan -L 'unit|integration' --output-on-failure -j2
