@@ -1,0 +1,258 @@
+// Builds the requests the netlink layer sends and parses them back with our attribute table (and
+// libmnl underneath), checking types, flags and values. No kernel, no root.
+#include <doctest/doctest.h>
+#include <linux/if_addr.h>
+#include <linux/if_bridge.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+
+#include <stdexcept>
+#include <vector>
+
+#include "netlink/addr.hpp"
+#include "netlink/attr_parser.hpp"
+#include "netlink/bridge_port.hpp"
+#include "netlink/link.hpp"
+#include "netlink/message.hpp"
+#include "netlink/route.hpp"
+
+using namespace wharf;
+using namespace wharf::netlink;
+
+namespace {
+net::prefix pfx(const char* text) { return *net::prefix::parse(text); }
+net::ip_address ip(const char* text) { return *net::ip_address::parse(text); }
+}  // namespace
+
+TEST_CASE("veth request carries the peer, its namespace and both MACs in one message") {
+    const auto mac = *net::mac::parse("02:00:00:00:00:01");
+    const auto peer_mac = *net::mac::parse("02:00:00:00:00:02");
+    message msg = link::create_veth_request(
+        {.name = "vethab12", .peer_name = "eth0", .peer_netns_fd = 7, .mtu = 1400, .mac = mac, .peer_mac = peer_mac});
+    const nlmsghdr& nlh = msg.header();
+    CHECK(nlh.nlmsg_type == RTM_NEWLINK);
+    CHECK(nlh.nlmsg_flags == (NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL));
+    CHECK(msg.bytes().size() == nlh.nlmsg_len);
+
+    const auto top = attr_table::parse(nlh, sizeof(ifinfomsg), IFLA_MAX);
+    CHECK(top.str(IFLA_IFNAME) == "vethab12");
+    CHECK(top.u32(IFLA_MTU) == 1400u);
+    CHECK(top.mac(IFLA_ADDRESS) == mac);
+    REQUIRE(top.has(IFLA_LINKINFO));
+    CHECK((top.get(IFLA_LINKINFO)->nla_type & NLA_F_NESTED) != 0);
+
+    const auto info = top.nested(IFLA_LINKINFO, IFLA_INFO_MAX);
+    CHECK(info.str(IFLA_INFO_KIND) == "veth");
+    const auto data = info.nested(IFLA_INFO_DATA, VETH_INFO_MAX);
+    const nlattr* peer = data.get(VETH_INFO_PEER);
+    REQUIRE(peer != nullptr);
+    // The peer nest starts with an ifinfomsg, then the peer's own attributes.
+    REQUIRE(mnl_attr_get_payload_len(peer) > sizeof(ifinfomsg));
+    const auto* peer_payload = static_cast<const char*>(mnl_attr_get_payload(peer));
+    const auto peer_attrs = attr_table::parse_payload(peer_payload + MNL_ALIGN(sizeof(ifinfomsg)),
+                                                      mnl_attr_get_payload_len(peer) - MNL_ALIGN(sizeof(ifinfomsg)),
+                                                      IFLA_MAX);
+    CHECK(peer_attrs.str(IFLA_IFNAME) == "eth0");
+    CHECK(peer_attrs.u32(IFLA_NET_NS_FD) == 7u);
+    CHECK(peer_attrs.u32(IFLA_MTU) == 1400u);
+    CHECK(peer_attrs.mac(IFLA_ADDRESS) == peer_mac);
+
+    const link_info parsed = link::parse_link(nlh);
+    CHECK(parsed.name == "vethab12");
+    CHECK(parsed.kind == "veth");
+    CHECK(parsed.mtu == 1400);
+    CHECK(parsed.mac == mac);
+}
+
+TEST_CASE("veth request without a peer namespace leaves IFLA_NET_NS_FD out") {
+    message msg = link::create_veth_request({.name = "a", .peer_name = "b"});
+    const auto top = attr_table::parse(msg.header(), sizeof(ifinfomsg), IFLA_MAX);
+    CHECK_FALSE(top.has(IFLA_MTU));
+    const auto data = top.nested(IFLA_LINKINFO, IFLA_INFO_MAX).nested(IFLA_INFO_DATA, VETH_INFO_MAX);
+    const nlattr* peer = data.get(VETH_INFO_PEER);
+    REQUIRE(peer != nullptr);
+    const auto* payload = static_cast<const char*>(mnl_attr_get_payload(peer));
+    const auto peer_attrs = attr_table::parse_payload(payload + sizeof(ifinfomsg),
+                                                      mnl_attr_get_payload_len(peer) - sizeof(ifinfomsg), IFLA_MAX);
+    CHECK(peer_attrs.str(IFLA_IFNAME) == "b");
+    CHECK_FALSE(peer_attrs.has(IFLA_NET_NS_FD));
+}
+
+TEST_CASE("bridge request carries vlan options in IFLA_INFO_DATA") {
+    message msg = link::create_bridge_request({.name = "wbr0", .mtu = 9000, .vlan_filtering = true, .vlan_default_pvid = 7});
+    const auto top = attr_table::parse(msg.header(), sizeof(ifinfomsg), IFLA_MAX);
+    CHECK(top.str(IFLA_IFNAME) == "wbr0");
+    CHECK(top.u32(IFLA_MTU) == 9000u);
+    CHECK_FALSE(top.has(IFLA_ADDRESS));
+    const auto info = top.nested(IFLA_LINKINFO, IFLA_INFO_MAX);
+    CHECK(info.str(IFLA_INFO_KIND) == "bridge");
+    const auto data = info.nested(IFLA_INFO_DATA, IFLA_BR_MAX);
+    CHECK(data.u8(IFLA_BR_VLAN_FILTERING) == 1);
+    CHECK(data.u16(IFLA_BR_VLAN_DEFAULT_PVID) == 7);
+
+    message plain = link::create_bridge_request({.name = "wbr1"});
+    const auto plain_info = attr_table::parse(plain.header(), sizeof(ifinfomsg), IFLA_MAX).nested(IFLA_LINKINFO, IFLA_INFO_MAX);
+    CHECK(plain_info.str(IFLA_INFO_KIND) == "bridge");
+    CHECK_FALSE(plain_info.has(IFLA_INFO_DATA));
+}
+
+TEST_CASE("bridge port flags go in IFLA_PROTINFO with NLA_F_NESTED on AF_BRIDGE") {
+    message msg = bridge::set_port_request({.ifindex = if_index{12}, .hairpin = true, .learning = false});
+    CHECK(msg.header().nlmsg_type == RTM_SETLINK);
+    const auto& ifi = msg.family_header<ifinfomsg>();
+    CHECK(ifi.ifi_family == AF_BRIDGE);
+    CHECK(ifi.ifi_index == 12);
+    const auto top = attr_table::parse(msg.header(), sizeof(ifinfomsg), IFLA_MAX);
+    REQUIRE(top.has(IFLA_PROTINFO));
+    CHECK((top.get(IFLA_PROTINFO)->nla_type & NLA_F_NESTED) != 0);
+    const auto port = top.nested(IFLA_PROTINFO, IFLA_BRPORT_MAX);
+    CHECK(port.u8(IFLA_BRPORT_MODE) == 1);
+    CHECK(port.u8(IFLA_BRPORT_LEARNING) == 0);
+    CHECK_FALSE(port.has(IFLA_BRPORT_ISOLATED));
+}
+
+TEST_CASE("bridge vlan request carries bridge_vlan_info in IFLA_AF_SPEC") {
+    message msg = bridge::vlan_request(RTM_SETLINK, {.ifindex = if_index{3}, .vid = 42, .pvid = true, .untagged = true});
+    const auto top = attr_table::parse(msg.header(), sizeof(ifinfomsg), IFLA_MAX);
+    const auto spec = top.nested(IFLA_AF_SPEC, IFLA_BRIDGE_MAX);
+    CHECK_FALSE(spec.has(IFLA_BRIDGE_FLAGS));
+    const nlattr* vlan = spec.get(IFLA_BRIDGE_VLAN_INFO);
+    REQUIRE(vlan != nullptr);
+    REQUIRE(mnl_attr_get_payload_len(vlan) == sizeof(bridge_vlan_info));
+    const auto& info = *static_cast<const bridge_vlan_info*>(mnl_attr_get_payload(vlan));
+    CHECK(info.vid == 42);
+    CHECK(info.flags == (BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED));
+
+    message self = bridge::vlan_request(RTM_DELLINK, {.ifindex = if_index{3}, .vid = 5, .self = true});
+    CHECK(self.header().nlmsg_type == RTM_DELLINK);
+    const auto self_spec = attr_table::parse(self.header(), sizeof(ifinfomsg), IFLA_MAX).nested(IFLA_AF_SPEC, IFLA_BRIDGE_MAX);
+    CHECK(self_spec.u16(IFLA_BRIDGE_FLAGS) == BRIDGE_FLAGS_SELF);
+}
+
+TEST_CASE("IPv4 address request: local, address, broadcast; parsed back") {
+    message msg = addr::add_request({.ifindex = if_index{5}, .address = pfx("10.1.2.3/24")});
+    const nlmsghdr& nlh = msg.header();
+    CHECK(nlh.nlmsg_type == RTM_NEWADDR);
+    CHECK((nlh.nlmsg_flags & NLM_F_EXCL) != 0);
+    const auto& ifa = msg.family_header<ifaddrmsg>();
+    CHECK(ifa.ifa_family == AF_INET);
+    CHECK(ifa.ifa_prefixlen == 24);
+    CHECK(ifa.ifa_index == 5u);
+    const auto attrs = attr_table::parse(nlh, sizeof(ifaddrmsg), IFA_MAX);
+    CHECK(attrs.address(IFA_LOCAL) == ip("10.1.2.3"));
+    CHECK(attrs.address(IFA_ADDRESS) == ip("10.1.2.3"));
+    CHECK(attrs.address(IFA_BROADCAST) == ip("10.1.2.255"));
+    CHECK_FALSE(attrs.has(IFA_FLAGS));
+
+    const addr::entry e = addr::parse_address(nlh);
+    CHECK(e.ifindex == if_index{5});
+    CHECK(e.address == pfx("10.1.2.3/24"));
+
+    message replace = addr::add_request({.ifindex = if_index{5}, .address = pfx("10.1.2.3/32"), .replace = true});
+    CHECK((replace.header().nlmsg_flags & NLM_F_REPLACE) != 0);
+    CHECK((replace.header().nlmsg_flags & NLM_F_EXCL) == 0);
+    CHECK_FALSE(attr_table::parse(replace.header(), sizeof(ifaddrmsg), IFA_MAX).has(IFA_BROADCAST));
+}
+
+TEST_CASE("IPv6 address request with nodad sets IFA_F_NODAD in IFA_FLAGS") {
+    message msg = addr::add_request({.ifindex = if_index{9}, .address = pfx("fd00:1::5/64"), .nodad = true});
+    const auto& ifa = msg.family_header<ifaddrmsg>();
+    CHECK(ifa.ifa_family == AF_INET6);
+    CHECK(ifa.ifa_prefixlen == 64);
+    const auto attrs = attr_table::parse(msg.header(), sizeof(ifaddrmsg), IFA_MAX);
+    CHECK(attrs.u32(IFA_FLAGS) == static_cast<std::uint32_t>(IFA_F_NODAD));
+    CHECK(attrs.address(IFA_LOCAL) == ip("fd00:1::5"));
+    CHECK_FALSE(attrs.has(IFA_BROADCAST));
+    const addr::entry e = addr::parse_address(msg.header());
+    CHECK(e.address == pfx("fd00:1::5/64"));
+    CHECK((e.flags & IFA_F_NODAD) != 0);
+}
+
+TEST_CASE("route request: gateway, metric, metrics nest and a table above 255") {
+    message msg = route::add_request({.dst = pfx("10.9.8.7/24"), .gateway = ip("10.1.2.1"), .ifindex = if_index{4},
+                                      .table = 1000, .metric = 50, .mtu = 1300, .advmss = 1260},
+                                     false);
+    const nlmsghdr& nlh = msg.header();
+    CHECK(nlh.nlmsg_type == RTM_NEWROUTE);
+    CHECK((nlh.nlmsg_flags & NLM_F_EXCL) != 0);
+    const auto& rtm = msg.family_header<rtmsg>();
+    CHECK(rtm.rtm_family == AF_INET);
+    CHECK(rtm.rtm_dst_len == 24);
+    CHECK(rtm.rtm_table == RT_TABLE_UNSPEC);
+    CHECK(rtm.rtm_scope == RT_SCOPE_UNIVERSE);
+    CHECK(rtm.rtm_protocol == RTPROT_BOOT);
+    CHECK(rtm.rtm_type == RTN_UNICAST);
+    const auto attrs = attr_table::parse(nlh, sizeof(rtmsg), RTA_MAX);
+    CHECK(attrs.address(RTA_DST) == ip("10.9.8.0"));  // host bits dropped
+    CHECK(attrs.address(RTA_GATEWAY) == ip("10.1.2.1"));
+    CHECK(attrs.u32(RTA_OIF) == 4u);
+    CHECK(attrs.u32(RTA_TABLE) == 1000u);
+    CHECK(attrs.u32(RTA_PRIORITY) == 50u);
+    const auto metrics = attrs.nested(RTA_METRICS, RTAX_MAX);
+    CHECK(metrics.u32(RTAX_MTU) == 1300u);
+    CHECK(metrics.u32(RTAX_ADVMSS) == 1260u);
+
+    const route::entry e = route::parse_route(nlh);
+    CHECK(e.dst == pfx("10.9.8.0/24"));
+    CHECK(e.gateway == ip("10.1.2.1"));
+    CHECK(e.ifindex == if_index{4});
+    CHECK(e.table == 1000u);
+    CHECK(e.metric == 50u);
+    CHECK(e.mtu == 1300u);
+    CHECK(e.advmss == 1260u);
+}
+
+TEST_CASE("route request: default route, link scope without gateway, replace and remove") {
+    message def = route::add_request({.dst = net::prefix::any(net::family::v6), .gateway = ip("fd00::1")}, true);
+    CHECK((def.header().nlmsg_flags & NLM_F_REPLACE) != 0);
+    const auto def_attrs = attr_table::parse(def.header(), sizeof(rtmsg), RTA_MAX);
+    CHECK_FALSE(def_attrs.has(RTA_DST));
+    CHECK_FALSE(def_attrs.has(RTA_OIF));
+    CHECK_FALSE(def_attrs.has(RTA_METRICS));
+    CHECK(def.family_header<rtmsg>().rtm_table == RT_TABLE_MAIN);
+    CHECK(route::parse_route(def.header()).dst == pfx("::/0"));
+
+    message onlink = route::add_request({.dst = pfx("10.5.0.0/16"), .ifindex = if_index{2}}, false);
+    CHECK(onlink.family_header<rtmsg>().rtm_scope == RT_SCOPE_LINK);
+
+    message del = route::remove_request({.dst = pfx("10.5.0.0/16"), .ifindex = if_index{2}});
+    CHECK(del.header().nlmsg_type == RTM_DELROUTE);
+    CHECK(del.family_header<rtmsg>().rtm_scope == RT_SCOPE_NOWHERE);
+}
+
+TEST_CASE("message refuses to grow past its capacity") {
+    message msg(RTM_NEWLINK, 0, 64);
+    msg.put_header<ifinfomsg>();
+    const std::vector<char> big(64, 'x');
+    CHECK_THROWS_AS(msg.put(IFLA_IFALIAS, big.data(), big.size()), std::length_error);
+    // The message is unchanged and still usable.
+    msg.put_u32(IFLA_MTU, 1500);
+    CHECK(attr_table::parse(msg.header(), sizeof(ifinfomsg), IFLA_MAX).u32(IFLA_MTU) == 1500u);
+}
+
+TEST_CASE("attribute table: short payloads, unknown types, repeats and copies") {
+    message msg(RTM_NEWLINK);
+    msg.put_header<ifinfomsg>();
+    msg.put_u8(IFLA_MTU, 1);                 // too short for a u32
+    msg.put_u32(IFLA_MAX + 5, 99);            // beyond the table: ignored
+    nlattr* spec = msg.begin_nest(IFLA_AF_SPEC);
+    for (std::uint16_t vid : {10, 20, 30}) msg.put_u16(IFLA_BRIDGE_VLAN_INFO, vid);
+    msg.end_nest(spec);
+    msg.put_strz(IFLA_IFNAME, std::string_view("eth0xyz").substr(0, 4));
+
+    const message copy = message::copy_of(msg.header());
+    CHECK(copy.bytes().size() == msg.bytes().size());
+    const auto attrs = attr_table::parse(copy.header(), sizeof(ifinfomsg), IFLA_MAX);
+    CHECK_FALSE(attrs.u32(IFLA_MTU));
+    CHECK(attrs.u8(IFLA_MTU) == 1);
+    CHECK(attrs.str(IFLA_IFNAME) == "eth0");
+    CHECK_FALSE(attrs.has(IFLA_ADDRESS));
+    CHECK_FALSE(attrs.get(IFLA_MAX + 5));
+
+    std::vector<std::uint16_t> seen;
+    for_each_attr(*attrs.get(IFLA_AF_SPEC), [&](const nlattr& a) { seen.push_back(mnl_attr_get_u16(&a)); });
+    CHECK(seen == std::vector<std::uint16_t>{10, 20, 30});
+    // The table keeps the last of repeated attributes.
+    CHECK(attrs.nested(IFLA_AF_SPEC, IFLA_BRIDGE_MAX).u16(IFLA_BRIDGE_VLAN_INFO) == 30);
+}
