@@ -25,7 +25,10 @@ namespace {
 
 // A sandbox namespace with a handle on it and a netlink socket bound inside.
 struct ns_env {
-    ns_env() { REQUIRE_MESSAGE(geteuid() == 0, "integration tests need root (run `ctest -L unit` without)"); }
+    bool root_checked = [] {
+        REQUIRE_MESSAGE(geteuid() == 0, "integration tests need root (run `ctest -L unit` without)");
+        return true;
+    }();
     test::netns_sandbox sandbox{"wnl"};
     netns::handle ns = netns::handle::open(sandbox.path());
     netlink::socket nl = netns::open_socket(ns, NETLINK_ROUTE);
