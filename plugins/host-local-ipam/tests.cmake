@@ -1,0 +1,12 @@
+# Included from tests/CMakeLists.txt once the test targets exist: host-local's unit tests link its logic
+# library, and its integration tests need both plugin binaries built first.
+foreach(t unit_host_local unit_host_local_store)
+  if(TARGET ${t})
+    target_link_libraries(${t} PRIVATE host_local_lib)
+  endif()
+endforeach()
+foreach(t integration_host_local integration_host_local_crash)
+  if(TARGET ${t})
+    add_dependencies(${t} host-local host-local-testhooks)
+  endif()
+endforeach()
