@@ -1,0 +1,23 @@
+#include "cli/container_id.hpp"
+
+#include <openssl/sha.h>
+
+#include <cstdio>
+
+namespace wharf::cli {
+
+std::string container_id_for_netns(const std::string& absolute_netns_path) {
+    unsigned char digest[SHA512_DIGEST_LENGTH];
+    SHA512(reinterpret_cast<const unsigned char*>(absolute_netns_path.data()), absolute_netns_path.size(), digest);
+    std::string id = "cnitool-";
+    char hex[3];
+    for (int i = 0; i < 10; ++i) {
+        std::snprintf(hex, sizeof hex, "%02x", digest[i]);
+        id += hex;
+    }
+    return id;
+}
+
+std::string container_id_for_sandbox(const std::string& sandbox_name) { return "wharf-" + sandbox_name; }
+
+}  // namespace wharf::cli

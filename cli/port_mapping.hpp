@@ -1,0 +1,26 @@
+#pragma once
+// Published ports as `docker run -p` writes them, turned into the "portMappings" capability argument
+// the portmap plugin reads: [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp|sctp].
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace wharf::cli {
+
+struct port_mapping {
+    std::uint16_t host_port = 0;
+    std::uint16_t container_port = 0;
+    std::string protocol = "tcp";
+    std::string host_ip;  // empty: every address
+    friend bool operator==(const port_mapping&, const port_mapping&) = default;
+};
+
+// Throws failure(usage) with the accepted forms.
+port_mapping parse_port_mapping(const std::string& text);
+// {"hostPort","containerPort","protocol","hostIP"?}
+nlohmann::json to_json(const port_mapping& m);
+port_mapping port_mapping_from_json(const nlohmann::json& j);
+std::string to_string(const port_mapping& m);  // "0.0.0.0:8080->80/tcp", as docker ps shows it
+
+}  // namespace wharf::cli

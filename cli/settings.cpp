@@ -1,0 +1,37 @@
+#include "cli/settings.hpp"
+
+#include <cstdlib>
+
+namespace wharf::cli {
+
+namespace {
+std::string env_or(const char* name, const char* fallback) {
+    const char* v = std::getenv(name);
+    return v && *v ? v : fallback;
+}
+}  // namespace
+
+std::vector<std::string> split_path_list(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        auto end = text.find(':', start);
+        std::string part = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        if (!part.empty()) out.push_back(part);
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return out;
+}
+
+settings settings_from_environment() {
+    settings s;
+    s.conf_dir = env_or("NETCONFPATH", "/etc/cni/net.d");
+    s.cni_path = split_path_list(env_or("CNI_PATH", "/opt/cni/bin"));
+    s.cache_dir = env_or("WHARF_CACHE_DIR", "/var/lib/cni");
+    s.state_dir = env_or("WHARF_STATE_DIR", "/run/wharf/sandboxes");
+    s.netns_dir = env_or("WHARF_NETNS_DIR", "/run/netns");
+    return s;
+}
+
+}  // namespace wharf::cli

@@ -1,0 +1,26 @@
+#pragma once
+// Where `wharf` looks for things, from the environment (cnitool's variables, plus Wharf's own):
+//   NETCONFPATH      network configurations   (default /etc/cni/net.d)
+//   CNI_PATH         plugin binaries          (default /opt/cni/bin)
+//   WHARF_CACHE_DIR  result cache root        (default /var/lib/cni, libcni's; results/ below it)
+//   WHARF_STATE_DIR  sandbox records          (default /run/wharf/sandboxes)
+//   WHARF_NETNS_DIR  named network namespaces (default /run/netns, iproute2's)
+#include <string>
+#include <vector>
+
+namespace wharf::cli {
+
+struct settings {
+    std::string conf_dir;
+    std::vector<std::string> cni_path;
+    std::string cache_dir;
+    std::string state_dir;
+    std::string netns_dir;
+};
+
+settings settings_from_environment();
+
+// Splits a PATH-style list on ':' dropping empty parts.
+std::vector<std::string> split_path_list(const std::string& text);
+
+}  // namespace wharf::cli
