@@ -6,6 +6,7 @@
 #include "cli/capability_args.hpp"
 #include "cli/command.hpp"
 #include "cli/port_mapping.hpp"
+#include "cli/result_view.hpp"
 #include "cli/run_in_netns.hpp"
 #include "cli/sandbox_manager.hpp"
 #include "cli/table.hpp"
@@ -15,21 +16,6 @@ namespace wharf::cli {
 namespace {
 
 using nlohmann::json;
-
-// The container-side addresses of a result ("10.77.0.2/16").
-std::vector<std::string> sandbox_addresses(const json& result) {
-    std::vector<std::string> out;
-    if (!result.is_object() || !result.contains("ips")) return out;
-    const json& ifaces = result.value("interfaces", json::array());
-    for (const auto& ip : result["ips"]) {
-        if (ip.contains("interface") && ip["interface"].is_number_integer()) {
-            auto i = ip["interface"].get<std::size_t>();
-            if (i < ifaces.size() && ifaces[i].value("sandbox", std::string()).empty()) continue;
-        }
-        out.push_back(ip.value("address", std::string()));
-    }
-    return out;
-}
 
 json sandbox_summary(sandbox_manager& m, const sandbox_record& sb) {
     json j = to_json(sb);
