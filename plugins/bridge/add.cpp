@@ -1,0 +1,121 @@
+// ADD: bridge, IPAM, veth pair, container side, gateway, nftables; undone in reverse on any failure.
+#include <linux/netlink.h>
+
+#include <optional>
+
+#include "base/undo_stack.hpp"
+#include "bridge.hpp"
+#include "bridge_conf.hpp"
+#include "cni/error.hpp"
+#include "cni/ipam_exec.hpp"
+#include "commands.hpp"
+#include "container_side.hpp"
+#include "firewall.hpp"
+#include "gateway.hpp"
+#include "ipam_async.hpp"
+#include "log/logging.hpp"
+#include "netlink/link.hpp"
+#include "netns/netns.hpp"
+#include "nft/socket.hpp"
+#include "owner_tag.hpp"
+#include "veth.hpp"
+
+namespace wharf::bridge {
+
+namespace {
+
+attachment_rules rules_for(const cni::context& ctx, const bridge_conf& conf, const cni::result& r,
+                           const veth_pair& pair) {
+    attachment_rules rules;
+    rules.tag = owner_tag(ctx.conf.name, ctx.req.container_id, ctx.req.ifname);
+    if (conf.ip_masq)
+        for (const auto& ip : r.ips) rules.masquerade.push_back(ip.address);
+    if (conf.isolation) rules.isolated_bridge = conf.bridge;
+    rules.host_veth = pair.host_name;
+    if (conf.macspoofchk) rules.spoof_mac = pair.container_mac;
+    return rules;
+}
+
+}  // namespace
+
+cni::result add(const cni::context& ctx) {
+    const bridge_conf conf = parse_bridge_conf(ctx.conf, ctx.req);
+    auto ns = netns::handle::open(ctx.req.netns);
+    // Opened before the undo stack so that they outlive its compensations.
+    auto host = netlink::socket::open(NETLINK_ROUTE);
+    auto container = netns::open_socket(ns, NETLINK_ROUTE);
+    undo_stack undo;
+
+    // IPAM runs in its own process while this one builds the bridge and the veth pair.
+    std::optional<pending_ipam> ipam;
+    bool ipam_finished = false;
+    if (conf.has_ipam) {
+        ipam.emplace(pending_ipam::start_add(ctx));
+        undo.push("release the IPAM reservation", [&] {
+            if (!ipam_finished) {
+                ipam_finished = true;
+                try {
+                    ipam->finish();
+                } catch (const std::exception& e) {
+                    log::debug("IPAM ADD failed during rollback: {}", e.what());
+                }
+            }
+            cni::ipam_del(ctx);
+        });
+    }
+
+    netlink::link_info br = ensure_bridge(host, conf);
+
+    const std::string tag = owner_tag(ctx.conf.name, ctx.req.container_id, ctx.req.ifname);
+    veth_pair pair = create_veth_pair(host, container, ns, ctx.req.ifname, br, conf,
+                                      veth_alias(tag, ctx.conf.name, ctx.req.container_id, ctx.req.ifname));
+    undo.push("remove host veth " + pair.host_name, [&] { netlink::link::remove(host, pair.host_name); });
+    if (conf.vlan_filtering())
+        setup_port_vlans(host, netlink::link::get_link(host, pair.host_name).index, conf);
+    const netlink::link_info inside = netlink::link::get_link(container, ctx.req.ifname);
+
+    cni::result r;
+    r.cni_version = ctx.conf.cni_version;
+    r.interfaces.push_back({.name = br.name, .mac = br.mac ? br.mac->to_string() : ""});
+    r.interfaces.push_back({.name = pair.host_name, .mac = pair.host_mac.to_string()});
+    r.interfaces.push_back({.name = ctx.req.ifname,
+                            .mac = pair.container_mac.to_string(),
+                            .mtu = static_cast<int>(inside.mtu),
+                            .sandbox = ctx.req.netns});
+
+    if (conf.has_ipam) {
+        ipam_finished = true;  // finish() reaps the delegate whether it succeeds or throws
+        cni::result assigned = ipam->finish();
+        if (assigned.ips.empty())
+            throw cni::error(cni::code::internal, "IPAM plugin returned no IP configuration", "ipam.type");
+        r.ips = std::move(assigned.ips);
+        r.routes = std::move(assigned.routes);
+        r.dns = std::move(assigned.dns);
+        std::vector<net::prefix> gateways = apply_gateways(r, conf);
+        configure_container(container, inside.index, r, conf);
+        if (conf.is_gateway) {
+            ensure_gateways(host, br, gateways, conf.force_address);
+            bool v4 = false, v6 = false;
+            for (const auto& gw : gateways) (gw.is_v4() ? v4 : v6) = true;
+            if (v4) enable_forwarding(net::family::v4);
+            if (v6) enable_forwarding(net::family::v6);
+        }
+    } else if (!conf.disable_container_interface) {
+        netlink::link::set_up(container, inside.index);
+    }
+
+    // The last step that can fail: one nftables transaction, all or nothing.
+    attachment_rules rules = rules_for(ctx, conf, r, pair);
+    if (!rules.empty()) {
+        auto nft_sock = nft::socket::open();
+        apply_rules(nft_sock, rules);
+    }
+
+    // A bridge whose MAC was never pinned takes one from its ports: report what it has now.
+    if (auto now = netlink::link::find_link(host, br.index); now && now->mac) r.interfaces[0].mac = now->mac->to_string();
+    if (ctx.conf.dns) r.dns = *ctx.conf.dns;
+    undo.dismiss();
+    return r;
+}
+
+}  // namespace wharf::bridge

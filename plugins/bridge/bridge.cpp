@@ -1,0 +1,93 @@
+#include "bridge.hpp"
+
+#include <net/if.h>
+
+#include <cerrno>
+
+#include "base/os_error.hpp"
+#include "cni/error.hpp"
+#include "netlink/addr.hpp"
+#include "netlink/error.hpp"
+#include "sys/sysctl.hpp"
+
+namespace wharf::bridge {
+
+namespace {
+
+bool conflicts(const net::prefix& existing, const net::prefix& wanted) {
+    if (existing.fam() != wanted.fam()) return false;
+    if (existing.address().is_link_local_unicast()) return false;
+    if (wanted.is_v4()) return true;
+    return existing.contains(wanted.address()) || wanted.contains(existing.address());
+}
+
+// A sysctl write whose absence (IPv6 disabled, say) is not an error.
+void write_if_present(const std::string& key, std::string_view value) {
+    try {
+        sys::sysctl::write(key, value);
+    } catch (const os_error& e) {
+        if (e.code_value() != ENOENT) throw;
+    }
+}
+
+}  // namespace
+
+netlink::link_info ensure_bridge(netlink::socket& host, const bridge_conf& conf) {
+    bool created = true;
+    try {
+        netlink::link::bridge_options o{.name = conf.bridge, .mtu = conf.mtu, .mac = net::mac::random()};
+        if (conf.vlan_filtering()) o.vlan_filtering = true;
+        netlink::link::create_bridge(host, o);
+    } catch (const netlink::error& e) {
+        if (e.code_value() != EEXIST) throw;
+        created = false;  // exists already, maybe made by a concurrent ADD this very moment
+    }
+    netlink::link_info br = netlink::link::get_link(host, conf.bridge);
+    if (br.kind != "bridge")
+        throw cni::error(cni::code::internal, "\"" + conf.bridge + "\" already exists but is not a bridge",
+                         "kind \"" + br.kind + "\"");
+    if (!created && conf.vlan_filtering()) netlink::link::set_vlan_filtering(host, br.index, true);
+    if (conf.promisc && !(br.flags & IFF_PROMISC)) netlink::link::set_promisc(host, br.index, true);
+    // Wharf owns this interface's routes: router advertisements must not add any.
+    write_if_present("net/ipv6/conf/" + conf.bridge + "/accept_ra", "0");
+    if (!br.up) {
+        netlink::link::set_up(host, br.index);
+        br.up = true;
+    }
+    return br;
+}
+
+void ensure_gateways(netlink::socket& host, const netlink::link_info& br, const std::vector<net::prefix>& gateways,
+                     bool force_address) {
+    if (gateways.empty()) return;
+    auto present = netlink::addr::list(host, br.index);
+    for (const auto& gw : gateways) {
+        bool have = false;
+        for (const auto& a : present) {
+            if (a.address == gw) {
+                have = true;
+                continue;
+            }
+            if (!conflicts(a.address, gw)) continue;
+            if (!force_address)
+                throw cni::error(cni::code::internal,
+                                 "bridge \"" + br.name + "\" already has address " + a.address.to_string() + ", not " +
+                                     gw.to_string(),
+                                 "set forceAddress to replace it");
+            netlink::addr::remove(host, br.index, a.address);
+        }
+        if (have) continue;
+        try {
+            netlink::addr::add(host, {.ifindex = br.index, .address = gw, .nodad = !gw.is_v4()});
+        } catch (const netlink::error& e) {
+            if (e.code_value() != EEXIST) throw;  // a concurrent ADD put it there first
+        }
+    }
+}
+
+void enable_forwarding(net::family f) {
+    if (f == net::family::v4) sys::sysctl::write("net/ipv4/ip_forward", "1");
+    else write_if_present("net/ipv6/conf/all/forwarding", "1");
+}
+
+}  // namespace wharf::bridge

@@ -1,0 +1,69 @@
+// DEL: host veth (found by its owner tag, so no namespace is needed), nftables entries, IPAM.
+// Every step runs even when an earlier one failed; all failures are reported together.
+#include <linux/netlink.h>
+
+#include "bridge_conf.hpp"
+#include "cni/ipam_exec.hpp"
+#include "commands.hpp"
+#include "errors.hpp"
+#include "firewall.hpp"
+#include "log/logging.hpp"
+#include "netlink/link.hpp"
+#include "netns/netns.hpp"
+#include "nft/socket.hpp"
+#include "owner_tag.hpp"
+#include "veth.hpp"
+
+namespace wharf::bridge {
+
+namespace {
+
+// The bridge's index when `name` is a bridge here, else 0 (then every veth is searched).
+netlink::if_index bridge_index(netlink::socket& host, const std::string& name) {
+    auto br = netlink::link::find_link(host, name);
+    return br && br->kind == "bridge" ? br->index : netlink::if_index{};
+}
+
+// The container end, when the namespace still exists and holds a veth of that name.
+bool remove_inside(const cni::context& ctx) {
+    if (ctx.req.netns.empty()) return false;
+    std::optional<netns::handle> ns;
+    try {
+        ns = netns::handle::open(ctx.req.netns);
+    } catch (const netns::not_found&) {
+        return false;
+    } catch (const netns::not_a_namespace&) {
+        return false;  // a stale path reused by something else: nothing of ours in there
+    }
+    auto container = netns::open_socket(*ns, NETLINK_ROUTE);
+    auto link = netlink::link::find_link(container, ctx.req.ifname);
+    if (!link || link->kind != "veth") return false;
+    return netlink::link::remove(container, link->index);
+}
+
+}  // namespace
+
+void del(const cni::context& ctx) {
+    const bridge_conf conf = parse_bridge_conf(ctx.conf, ctx.req);
+    const std::string tag = owner_tag(ctx.conf.name, ctx.req.container_id, ctx.req.ifname);
+    error_list errors;
+
+    errors.attempt("remove the veth pair", [&] {
+        auto host = netlink::socket::open(NETLINK_ROUTE);
+        bool removed = false;
+        for (const auto& v : list_tagged_veths(host, bridge_index(host, conf.bridge)))
+            if (v.tag == tag) removed = netlink::link::remove(host, v.link.index) || removed;
+        if (!removed) removed = remove_inside(ctx);
+        log::debug("DEL {}: veth pair {}", tag, removed ? "removed" : "already gone");
+    });
+    if (conf.needs_nft()) {
+        errors.attempt("remove nftables entries", [&] {
+            auto sock = nft::socket::open();
+            remove_owned(sock, [&](const std::string& t) { return t == tag; });
+        });
+    }
+    if (conf.has_ipam) errors.attempt("release the IPAM reservation", [&] { cni::ipam_del(ctx); });
+    errors.throw_if_any("DEL of " + ctx.req.container_id + "/" + ctx.req.ifname + " on network " + ctx.conf.name);
+}
+
+}  // namespace wharf::bridge

@@ -1,0 +1,49 @@
+// GC: everything tagged for this network whose attachment is not in cni.dev/valid-attachments goes:
+// host veths and nftables entries; then IPAM GC. All failures are reported, none stops the rest.
+#include <linux/netlink.h>
+
+#include <set>
+
+#include "bridge_conf.hpp"
+#include "cni/ipam_exec.hpp"
+#include "commands.hpp"
+#include "errors.hpp"
+#include "firewall.hpp"
+#include "log/logging.hpp"
+#include "netlink/link.hpp"
+#include "nft/socket.hpp"
+#include "owner_tag.hpp"
+#include "veth.hpp"
+
+namespace wharf::bridge {
+
+void gc(const cni::context& ctx) {
+    const bridge_conf conf = parse_bridge_conf(ctx.conf, ctx.req);
+    const std::string prefix = network_tag(ctx.conf.name) + ":";
+    std::set<std::string> valid;
+    for (const auto& a : ctx.conf.valid_attachments) valid.insert(owner_tag(ctx.conf.name, a.container_id, a.ifname));
+    auto stale = [&](const std::string& tag) { return tag.starts_with(prefix) && !valid.contains(tag); };
+    error_list errors;
+
+    errors.attempt("remove stale host veths", [&] {
+        auto host = netlink::socket::open(NETLINK_ROUTE);
+        auto br = netlink::link::find_link(host, conf.bridge);
+        netlink::if_index index = br && br->kind == "bridge" ? br->index : netlink::if_index{};
+        for (const auto& v : list_tagged_veths(host, index)) {
+            if (!stale(v.tag)) continue;
+            errors.attempt("remove stale host veth " + v.link.name, [&] {
+                netlink::link::remove(host, v.link.index);
+                log::info("GC: removed host veth {} ({})", v.link.name, v.tag);
+            });
+        }
+    });
+    errors.attempt("remove stale nftables entries", [&] {
+        auto sock = nft::socket::open();
+        std::size_t n = remove_owned(sock, stale);
+        if (n != 0) log::info("GC: removed {} nftables entries of network {}", n, ctx.conf.name);
+    });
+    if (conf.has_ipam) errors.attempt("IPAM GC", [&] { cni::ipam_gc(ctx); });
+    errors.throw_if_any("GC of network " + ctx.conf.name);
+}
+
+}  // namespace wharf::bridge

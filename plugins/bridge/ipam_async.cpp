@@ -1,0 +1,149 @@
+#include "ipam_async.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "base/os_error.hpp"
+#include "cni/error.hpp"
+#include "cni/ipam_exec.hpp"
+#include "log/logging.hpp"
+
+extern char** environ;
+
+namespace wharf::bridge {
+
+namespace {
+
+std::vector<std::string> add_environment() {
+    std::vector<std::string> env;
+    for (char** e = environ; e && *e; ++e)
+        if (std::strncmp(*e, "CNI_COMMAND=", 12) != 0) env.emplace_back(*e);
+    env.emplace_back("CNI_COMMAND=ADD");
+    return env;
+}
+
+// Writes what the pipe takes without blocking; returns the new count written.
+std::size_t write_some(int fd, const std::string& data, std::size_t done) {
+    while (done < data.size()) {
+        ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+        if (n > 0) {
+            done += static_cast<std::size_t>(n);
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else {
+            break;  // EAGAIN (pipe full) or the child closed its stdin (EPIPE)
+        }
+    }
+    return done;
+}
+
+}  // namespace
+
+pending_ipam::pending_ipam(std::string type, std::string version, pid_t pid, unique_fd to_child, unique_fd from_child,
+                           std::string input)
+    : type_(std::move(type)), version_(std::move(version)), pid_(pid), to_child_(std::move(to_child)),
+      from_child_(std::move(from_child)), input_(std::move(input)) {}
+
+pending_ipam::pending_ipam(pending_ipam&& o) noexcept
+    : type_(std::move(o.type_)), version_(std::move(o.version_)), pid_(std::exchange(o.pid_, -1)),
+      to_child_(std::move(o.to_child_)), from_child_(std::move(o.from_child_)), input_(std::move(o.input_)),
+      written_(o.written_) {}
+
+pending_ipam::~pending_ipam() {
+    if (pid_ < 0) return;
+    to_child_.reset();
+    from_child_.reset();
+    wait_exit();
+}
+
+int pending_ipam::wait_exit() noexcept {
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0) {
+        if (errno != EINTR) {
+            pid_ = -1;
+            return -1;
+        }
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+pending_ipam pending_ipam::start_add(const cni::context& ctx) {
+    std::string type = cni::get_string(ctx.conf.ipam, "type");
+    if (type.empty()) throw cni::error(cni::code::invalid_config, "invalid network config: ipam.type is missing", "ipam.type");
+    std::string binary = cni::find_plugin(type, ctx.req.path);
+
+    int in_pipe[2], out_pipe[2];
+    if (::pipe2(in_pipe, O_CLOEXEC) != 0) throw_errno("create stdin pipe for IPAM plugin " + binary);
+    unique_fd in_read(in_pipe[0]), in_write(in_pipe[1]);
+    if (::pipe2(out_pipe, O_CLOEXEC) != 0) throw_errno("create stdout pipe for IPAM plugin " + binary);
+    unique_fd out_read(out_pipe[0]), out_write(out_pipe[1]);
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in_read.get(), STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, out_write.get(), STDOUT_FILENO);
+    std::vector<std::string> env = add_environment();
+    std::vector<char*> envp;
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    std::string arg0 = binary;
+    char* argv[] = {arg0.data(), nullptr};
+    pid_t pid = -1;
+    int rc = ::posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv, envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) throw os_error(rc, "exec IPAM plugin " + binary);
+
+    ::fcntl(in_write.get(), F_SETFL, O_NONBLOCK);
+    pending_ipam p(std::move(type), ctx.conf.cni_version, pid, std::move(in_write), std::move(out_read), ctx.stdin_data);
+    p.written_ = write_some(p.to_child_.get(), p.input_, 0);
+    if (p.written_ == p.input_.size()) p.to_child_.reset();
+    return p;
+}
+
+cni::result pending_ipam::finish() {
+    std::string out;
+    while (from_child_) {
+        pollfd fds[2] = {{from_child_.get(), POLLIN, 0}, {to_child_.get(), POLLOUT, 0}};
+        if (::poll(fds, to_child_ ? 2 : 1, -1) < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("poll IPAM plugin " + type_);
+        }
+        if (to_child_ && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            written_ = write_some(to_child_.get(), input_, written_);
+            if (written_ == input_.size() || (fds[1].revents & (POLLERR | POLLHUP))) to_child_.reset();
+        }
+        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            char buf[16384];
+            ssize_t n = ::read(from_child_.get(), buf, sizeof buf);
+            if (n > 0) out.append(buf, static_cast<std::size_t>(n));
+            else if (n == 0 || (errno != EINTR && errno != EAGAIN)) from_child_.reset();
+        }
+    }
+    to_child_.reset();
+    int exit_code = wait_exit();
+    log::debug("IPAM {} ADD exited {}", type_, exit_code);
+    auto doc = nlohmann::json::parse(out, nullptr, false);
+    if (exit_code != 0) {
+        if (doc.is_object() && doc.contains("code") && doc["code"].is_number_unsigned()) {
+            std::string msg = doc.value("msg", "IPAM plugin " + type_ + " failed");
+            std::string details = doc.contains("details") && doc["details"].is_string() ? doc["details"].get<std::string>() : "";
+            throw cni::error(static_cast<cni::code>(doc["code"].get<unsigned>()), msg, details);
+        }
+        throw cni::error(cni::code::internal, "IPAM plugin " + type_ + " failed with exit code " + std::to_string(exit_code),
+                         out.substr(0, 500));
+    }
+    if (!doc.is_object())
+        throw cni::error(cni::code::decoding_failure, "IPAM plugin " + type_ + " returned no valid result", out.substr(0, 500));
+    std::string version = doc.contains("cniVersion") && doc["cniVersion"].is_string() ? doc["cniVersion"].get<std::string>() : version_;
+    return cni::result_from_json(doc, version);
+}
+
+}  // namespace wharf::bridge

@@ -1,0 +1,154 @@
+#include "nft_layout.hpp"
+
+#include <linux/netfilter/nf_tables.h>
+
+#include <cerrno>
+#include <map>
+
+#include "nft/error.hpp"
+#include "nft/list.hpp"
+#include "nft/rule.hpp"
+#include "nft/value.hpp"
+
+namespace wharf::bridge::layout {
+
+namespace {
+
+using nft::family;
+
+constexpr std::uint32_t ifname_len = 16;
+
+nft::table inet_table() { return {family::inet, table_name}; }
+nft::table bridge_table() { return {family::bridge, table_name}; }
+
+nft::chain base(family fam, const char* name, const char* type, nft::hook hook, int priority) {
+    return {.fam = fam, .table = table_name, .name = name,
+            .base = nft::base_chain{.type = type, .hook = hook, .priority = priority}};
+}
+
+// Adds the chain, then empties it, so the rules added next are the only ones.
+void reset_chain(nft::transaction& tx, const nft::chain& c) {
+    tx.add(c);
+    tx.flush(c);
+}
+
+}  // namespace
+
+nft::set_ref masq_map(net::family f) { return {family::inet, table_name, f == net::family::v4 ? masq4 : masq6}; }
+
+std::string subnet_chain(const net::prefix& subnet) {
+    std::string s = subnet.canonical().to_string();
+    for (char& c : s)
+        if (c == '/') c = '_';
+    return "masq-" + s;
+}
+
+void add_masquerade_base(nft::transaction& tx) {
+    tx.add(inet_table());
+    tx.add(nft::set{.fam = family::inet, .table = table_name, .name = masq4, .key_type = nft::datatype::ipv4_addr,
+                    .key_len = 4, .flags = NFT_SET_MAP, .data_type = NFT_DATA_VERDICT});
+    tx.add(nft::set{.fam = family::inet, .table = table_name, .name = masq6, .key_type = nft::datatype::ipv6_addr,
+                    .key_len = 16, .flags = NFT_SET_MAP, .data_type = NFT_DATA_VERDICT});
+    nft::chain post = base(family::inet, "postrouting", "nat", nft::hook::postrouting, 100);
+    reset_chain(tx, post);
+    tx.add(nft::rule{family::inet, table_name, post.name}.load(nft::field::ip_saddr, nft::reg1).lookup(masq4, nft::reg1, NFT_REG_VERDICT));
+    tx.add(nft::rule{family::inet, table_name, post.name}.load(nft::field::ip6_saddr, nft::reg1).lookup(masq6, nft::reg1, NFT_REG_VERDICT));
+}
+
+void add_subnet_chain(nft::transaction& tx, const net::prefix& subnet) {
+    nft::chain c{.fam = family::inet, .table = table_name, .name = subnet_chain(subnet)};
+    reset_chain(tx, c);
+    const bool v4 = subnet.is_v4();
+    const auto multicast = *net::prefix::parse(v4 ? "224.0.0.0/4" : "ff00::/8");
+    tx.add(nft::rule{family::inet, table_name, c.name}.match_daddr(subnet.canonical()).ret());
+    tx.add(nft::rule{family::inet, table_name, c.name}.match_daddr(multicast).ret());
+    tx.add(nft::rule{family::inet, table_name, c.name}.masquerade());
+}
+
+void add_isolation_base(nft::transaction& tx) {
+    tx.add(inet_table());
+    tx.add(nft::set{.fam = family::inet, .table = table_name, .name = isolated, .key_type = nft::datatype::ifname,
+                    .key_len = ifname_len});
+    tx.add(nft::set{.fam = family::inet, .table = table_name, .name = isolated_self,
+                    .key_type = nft::datatype::concat({nft::datatype::ifname, nft::datatype::ifname}),
+                    .key_len = 2 * ifname_len});
+    nft::chain fwd = base(family::inet, "forward", "filter", nft::hook::forward, 0);
+    reset_chain(tx, fwd);
+    tx.add(nft::rule{family::inet, table_name, fwd.name}
+               .match_ct_state(nft::ct_state::established | nft::ct_state::related)
+               .accept());
+    tx.add(nft::rule{family::inet, table_name, fwd.name}
+               .load_meta(NFT_META_IIFNAME, nft::reg32(0))
+               .load_meta(NFT_META_OIFNAME, nft::reg32(4))
+               .lookup(isolated_self, nft::reg32(0))
+               .accept());
+    tx.add(nft::rule{family::inet, table_name, fwd.name}
+               .load_meta(NFT_META_IIFNAME, nft::reg1)
+               .lookup(isolated, nft::reg1)
+               .load_meta(NFT_META_OIFNAME, nft::reg1)
+               .lookup(isolated, nft::reg1)
+               .drop());
+}
+
+void add_spoof_base(nft::transaction& tx) {
+    tx.add(bridge_table());
+    tx.add(nft::set{.fam = family::bridge, .table = table_name, .name = spoof_ports, .key_type = nft::datatype::ifname,
+                    .key_len = ifname_len});
+    tx.add(nft::set{.fam = family::bridge, .table = table_name, .name = spoof_pairs,
+                    .key_type = nft::datatype::concat({nft::datatype::ifname, nft::datatype::ether_addr}),
+                    .key_len = ifname_len + 8});
+    nft::chain pre = base(family::bridge, "prerouting", "filter", nft::hook::prerouting, -200);
+    reset_chain(tx, pre);
+    tx.add(nft::rule{family::bridge, table_name, pre.name}
+               .load_meta(NFT_META_IIFNAME, nft::reg1)
+               .lookup(spoof_ports, nft::reg1)
+               .load_meta(NFT_META_IIFNAME, nft::reg32(0))
+               .load(nft::field::ether_saddr, nft::reg32(4))
+               .lookup(spoof_pairs, nft::reg32(0), std::nullopt, true)
+               .drop());
+}
+
+std::vector<nft::set_ref> owned_sets() {
+    return {{family::inet, table_name, masq4},       {family::inet, table_name, masq6},
+            {family::inet, table_name, isolated},    {family::inet, table_name, isolated_self},
+            {family::bridge, table_name, spoof_ports}, {family::bridge, table_name, spoof_pairs}};
+}
+
+std::vector<owned_element> list_all_elements(nft::socket& sock) {
+    std::vector<owned_element> out;
+    for (family fam : {family::inet, family::bridge}) {
+        std::vector<nft::set> present;
+        try {
+            present = nft::list_sets(sock, fam, table_name);
+        } catch (const nft::error& e) {
+            if (e.code_value() == ENOENT) continue;
+            throw;
+        }
+        for (const auto& ref : owned_sets()) {
+            if (ref.fam != fam) continue;
+            bool exists = false;
+            for (const auto& s : present) exists = exists || s.name == ref.name;
+            if (!exists) continue;
+            try {
+                for (auto& e : nft::list_elements(sock, ref)) out.push_back({ref, std::move(e)});
+            } catch (const nft::error& e) {
+                if (e.code_value() != ENOENT) throw;
+            }
+        }
+    }
+    return out;
+}
+
+void remove_elements(nft::transaction& tx, const std::vector<owned_element>& elements) {
+    std::map<std::string, std::pair<nft::set_ref, std::vector<nft::element>>> by_set;
+    for (const auto& e : elements) {
+        auto& slot = by_set[std::string(nft::name(e.set.fam)) + " " + e.set.name];
+        slot.first = e.set;
+        nft::element key_only;
+        key_only.key = e.element.key;
+        slot.second.push_back(std::move(key_only));
+    }
+    for (const auto& [name, slot] : by_set) tx.remove_elements(slot.first, slot.second);
+}
+
+}  // namespace wharf::bridge::layout

@@ -1,0 +1,231 @@
+// The bridge plugin, run as a separate process inside a sandbox namespace standing for the host:
+// ADD, CHECK, DEL against the kernel's real state, real traffic, rollback and DEL without a namespace.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "support/bridge_world.hpp"
+
+using namespace wharf::test;
+using nlohmann::json;
+
+namespace {
+
+json ip_json(const std::string& ns, const std::string& args) {
+    auto out = run_shell("ip -n " + ns + " -j " + args + " 2>/dev/null");
+    auto j = json::parse(out, nullptr, false);
+    return j.is_discarded() ? json::array() : j;
+}
+
+bool has_address(const std::string& ns, const std::string& dev, const std::string& cidr) {
+    for (const auto& link : ip_json(ns, "addr show dev " + dev))
+        for (const auto& a : link["addr_info"])
+            if (a["local"].get<std::string>() + "/" + std::to_string(a["prefixlen"].get<int>()) == cidr) return true;
+    return false;
+}
+
+std::string ip_of(const json& result, bool v6 = false) {
+    for (const auto& ip : result["ips"]) {
+        std::string a = ip["address"];
+        if ((a.find(':') != std::string::npos) == v6) return a.substr(0, a.find('/'));
+    }
+    return {};
+}
+
+int veth_count(const bridge_world& w) { return static_cast<int>(ip_json(w.host.name(), "link show type veth").size()); }
+
+json with_prev(json conf, const json& prev) {
+    conf["prevResult"] = prev;
+    return conf;
+}
+
+}  // namespace
+
+TEST_CASE("running as root") { REQUIRE(geteuid() == 0); }
+
+TEST_CASE("ADD, CHECK, DEL, DEL on a dual-stack network; kernel state and the result agree") {
+    bridge_world w;
+    const auto& c = w.container();
+    json conf = w.conf("dual", true);
+    conf["isDefaultGateway"] = true;
+    conf["mtu"] = 1400;
+    conf["dns"] = {{"nameservers", {"10.0.0.53"}}};
+
+    auto add = w.run("ADD", conf, c.path(), "ctr1");
+    REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
+    json r = add.json();
+    REQUIRE(r["interfaces"].size() == 3);
+    CHECK(r["interfaces"][0]["name"] == w.bridge);
+    std::string host_veth = r["interfaces"][1]["name"];
+    CHECK(host_veth.rfind("veth", 0) == 0);
+    CHECK(r["interfaces"][2]["name"] == "eth0");
+    CHECK(r["interfaces"][2]["sandbox"] == c.path());
+    CHECK(r["interfaces"][2]["mtu"] == 1400);
+    REQUIRE(r["ips"].size() == 2);
+    CHECK(r["ips"][0]["interface"] == 2);
+    CHECK(r["dns"]["nameservers"][0] == "10.0.0.53");
+
+    // The bridge: up, with the gateway addresses; the host veth: its port, up.
+    auto br = ip_json(w.host.name(), "-d link show dev " + w.bridge);
+    REQUIRE(br.size() == 1);
+    CHECK(br[0]["linkinfo"]["info_kind"] == "bridge");
+    CHECK(br[0]["address"] == r["interfaces"][0]["mac"]);
+    CHECK(br[0]["operstate"] == "UP");
+    const std::string gw4 = r["ips"][0]["gateway"], gw6 = r["ips"][1]["gateway"];
+    CHECK(has_address(w.host.name(), w.bridge, gw4 + "/24"));
+    CHECK(has_address(w.host.name(), w.bridge, gw6 + "/64"));
+    auto hv = ip_json(w.host.name(), "-d link show dev " + host_veth);
+    REQUIRE(hv.size() == 1);
+    CHECK(hv[0]["master"] == w.bridge);
+    CHECK(hv[0]["address"] == r["interfaces"][1]["mac"]);
+    CHECK(hv[0]["mtu"] == 1400);
+    CHECK(w.in_host("sysctl -n net.ipv4.ip_forward") == "1\n");
+    CHECK(w.in_host("sysctl -n net.ipv6.conf.all.forwarding") == "1\n");
+    CHECK(w.in_host("sysctl -n net.ipv6.conf." + w.bridge + ".accept_ra") == "0\n");
+
+    // The container side: MAC, MTU, addresses, arp_notify, routes.
+    auto eth0 = ip_json(c.name(), "link show dev eth0");
+    REQUIRE(eth0.size() == 1);
+    CHECK(eth0[0]["address"] == r["interfaces"][2]["mac"]);
+    CHECK(eth0[0]["mtu"] == 1400);
+    CHECK(eth0[0]["operstate"] == "UP");
+    CHECK(has_address(c.name(), "eth0", r["ips"][0]["address"]));
+    CHECK(has_address(c.name(), "eth0", r["ips"][1]["address"]));
+    CHECK(c.exec("sysctl -n net.ipv4.conf.eth0.arp_notify") == "1\n");
+    CHECK(in_netns(c, "ip -6 addr show dev eth0 | grep -c 'scope global nodad'") == "1\n");
+    CHECK(c.exec("ip route show default") .find("via " + gw4) != std::string::npos);
+    CHECK(c.exec("ip -6 route show default").find("via " + gw6) != std::string::npos);
+
+    auto chk = w.run("CHECK", with_prev(conf, r), c.path(), "ctr1");
+    CHECK_MESSAGE(chk.exit_code == 0, chk.out, chk.err);
+
+    // CHECK notices a change behind its back.
+    c.exec("ip route del default");
+    auto bad = w.run("CHECK", with_prev(conf, r), c.path(), "ctr1");
+    CHECK(bad.exit_code != 0);
+    CHECK(bad.json()["msg"].get<std::string>().find("route") != std::string::npos);
+
+    auto del = w.run("DEL", conf, c.path(), "ctr1");
+    CHECK_MESSAGE(del.exit_code == 0, del.out, del.err);
+    CHECK(veth_count(w) == 0);
+    CHECK(ip_json(c.name(), "link show dev eth0").empty());
+    CHECK(w.reservations("dual").empty());
+    auto again = w.run("DEL", conf, c.path(), "ctr1");
+    CHECK_MESSAGE(again.exit_code == 0, again.out, again.err);
+}
+
+TEST_CASE("two containers ping each other over the bridge, IPv4 and IPv6") {
+    bridge_world w;
+    const auto& a = w.container();
+    const auto& b = w.container();
+    json conf = w.conf("ping", true);
+    auto ra = w.run("ADD", conf, a.path(), "a");
+    auto rb = w.run("ADD", conf, b.path(), "b");
+    REQUIRE_MESSAGE(ra.exit_code == 0, ra.out, ra.err);
+    REQUIRE_MESSAGE(rb.exit_code == 0, rb.out, rb.err);
+    int rc = -1;
+    a.exec("ping -c1 -W2 " + ip_of(rb.json()) + " >/dev/null", &rc);
+    CHECK(rc == 0);
+    b.exec("ping -6 -c1 -W2 " + ip_of(ra.json(), true) + " >/dev/null", &rc);
+    CHECK(rc == 0);
+    CHECK(w.run("DEL", conf, a.path(), "a").exit_code == 0);
+    CHECK(w.run("DEL", conf, b.path(), "b").exit_code == 0);
+}
+
+TEST_CASE("ipMasq: the outside world sees the host's address; DEL removes the entries") {
+    bridge_world w;
+    const auto& c = w.container();
+    const auto& out = w.outside();
+    json conf = w.conf("masq");
+    conf["isDefaultGateway"] = true;
+    conf["ipMasq"] = true;
+    conf["ipMasqBackend"] = "iptables";  // accepted; Wharf always uses nftables
+    auto add = w.run("ADD", conf, c.path(), "m1");
+    REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
+    std::string ip = ip_of(add.json());
+    CHECK(w.ruleset().find(ip) != std::string::npos);
+
+    // A listener outside prints the peer address it sees.
+    out.ns->exec("timeout 10 socat TCP-LISTEN:7777,reuseaddr SYSTEM:'echo $SOCAT_PEERADDR' >/dev/null 2>&1 &");
+    std::string seen = c.exec("timeout 8 socat -T3 - TCP:" + out.outside_ip + ":7777,retry=50,interval=0.1 </dev/null 2>&1");
+    CHECK(seen == out.host_ip + "\n");
+
+    auto chk = w.run("CHECK", with_prev(conf, add.json()), c.path(), "m1");
+    CHECK_MESSAGE(chk.exit_code == 0, chk.out, chk.err);
+
+    auto del = w.run("DEL", conf, c.path(), "m1");
+    CHECK_MESSAGE(del.exit_code == 0, del.out, del.err);
+    CHECK(w.ruleset().find(ip) == std::string::npos);
+}
+
+TEST_CASE("a failure after IPAM leaves no veth, address, rule or reservation behind") {
+    bridge_world w;
+    const auto& c = w.container();
+    json conf = w.conf("fail", true);
+    conf["ipMasq"] = true;
+
+    SUBCASE("CNI_IFNAME already exists in the container") {
+        c.exec("ip link add eth0 type bridge");  // this kernel has no dummy driver
+        auto add = w.run("ADD", conf, c.path(), "f1");
+        CHECK(add.exit_code != 0);
+        CHECK(add.json()["msg"].get<std::string>().find("already exists") != std::string::npos);
+        CHECK(ip_json(c.name(), "-d link show dev eth0")[0]["linkinfo"]["info_kind"] == "bridge");
+    }
+    SUBCASE("the bridge has another gateway address and forceAddress is off") {
+        w.in_host("ip link add " + w.bridge + " type bridge && ip addr add 192.0.2.1/24 dev " + w.bridge);
+        auto add = w.run("ADD", conf, c.path(), "f1");
+        CHECK(add.exit_code != 0);
+        CHECK(add.json()["msg"].get<std::string>().find("already has address") != std::string::npos);
+        CHECK(has_address(w.host.name(), w.bridge, "192.0.2.1/24"));
+
+        // With forceAddress the stale address is replaced.
+        conf["forceAddress"] = true;
+        auto ok = w.run("ADD", conf, c.path(), "f1");
+        REQUIRE_MESSAGE(ok.exit_code == 0, ok.out, ok.err);
+        CHECK_FALSE(has_address(w.host.name(), w.bridge, "192.0.2.1/24"));
+        CHECK(w.run("DEL", conf, c.path(), "f1").exit_code == 0);
+    }
+    CHECK(veth_count(w) == 0);
+    CHECK(w.reservations("fail").empty());
+    CHECK(w.ruleset().find("comment \"wharf:") == std::string::npos);
+    CHECK(ip_json(c.name(), "addr show dev eth0").dump().find("10.") == std::string::npos);
+}
+
+TEST_CASE("DEL without a namespace, or with a stale one, still cleans up; DEL twice succeeds") {
+    bridge_world w;
+    json conf = w.conf("nons", true);
+    conf["ipMasq"] = true;
+    const auto& c = w.container();
+    auto add = w.run("ADD", conf, c.path(), "n1");
+    REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
+    std::string host_veth = add.json()["interfaces"][1]["name"];
+
+    SUBCASE("empty CNI_NETNS") {
+        auto del = w.run("DEL", conf, "", "n1");
+        CHECK_MESSAGE(del.exit_code == 0, del.out, del.err);
+    }
+    SUBCASE("CNI_NETNS that no longer exists") {
+        auto del = w.run("DEL", conf, "/run/netns/wharf-gone-" + std::to_string(getpid()), "n1");
+        CHECK_MESSAGE(del.exit_code == 0, del.out, del.err);
+    }
+    CHECK(ip_json(w.host.name(), "link show dev " + host_veth).empty());
+    CHECK(ip_json(c.name(), "link show dev eth0").empty());
+    CHECK(w.reservations("nons").empty());
+    CHECK(w.ruleset().find("comment \"wharf:") == std::string::npos);
+    CHECK(w.run("DEL", conf, "", "n1").exit_code == 0);
+}
+
+TEST_CASE("the reference host-local works as the delegate too (cniVersion 1.0.0)") {
+    bridge_world w;
+    w.cni_path = "/usr/lib/cni";
+    const auto& c = w.container();
+    json conf = w.conf("refipam", true, "1.0.0");
+    auto add = w.run("ADD", conf, c.path(), "r1");
+    REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
+    CHECK(add.json()["ips"].size() == 2);
+    CHECK(w.run("CHECK", with_prev(conf, add.json()), c.path(), "r1").exit_code == 0);
+    CHECK(w.run("DEL", conf, c.path(), "r1").exit_code == 0);
+    CHECK(w.reservations("refipam").empty());
+}
