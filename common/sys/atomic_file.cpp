@@ -54,7 +54,7 @@ void write_file_atomic(int dir_fd, const std::string& dir_path, const std::strin
             timespec times[2] = {*opts.mtime, *opts.mtime};
             if (::futimens(fd.get(), times) != 0) throw_errno("set times of " + tmp_path);
         }
-        fsync_fd(fd.get(), tmp_path);
+        if (opts.sync_file) fsync_fd(fd.get(), tmp_path);
         if (::renameat(dir_fd, tmp.c_str(), dir_fd, name.c_str()) != 0)
             throw_errno("rename " + tmp_path + " to " + join(dir_path, name));
         renamed = true;

@@ -23,6 +23,9 @@ struct write_options {
     std::optional<timespec> mtime;
     // fsync the directory after the rename. Callers that rename several files may sync once at the end.
     bool sync_dir = true;
+    // fsync the file before the rename. Only a caller that makes many files durable at once (syncfs) and
+    // can tell a torn file from a good one may turn this off.
+    bool sync_file = true;
 };
 
 void write_file_atomic(int dir_fd, const std::string& dir_path, const std::string& name, std::string_view data,
