@@ -39,6 +39,10 @@ netlink::link_info ensure_bridge(netlink::socket& host, const bridge_conf& conf)
         if (conf.vlan_filtering()) o.vlan_filtering = true;
         netlink::link::create_bridge(host, o);
     } catch (const netlink::error& e) {
+        if (e.code_value() == EOPNOTSUPP && conf.vlan_filtering())
+            throw cni::error(cni::code::internal, "cannot create bridge \"" + conf.bridge + "\" with VLAN filtering",
+                             "this kernel has no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING): " +
+                                 std::string(e.what()));
         if (e.code_value() != EEXIST) throw;
         created = false;  // exists already, maybe made by a concurrent ADD this very moment
     }
