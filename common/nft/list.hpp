@@ -1,0 +1,30 @@
+#pragma once
+// Reads of the nftables ruleset, for CHECK and garbage collection: dumps on an nft::socket.
+// A dump interrupted by a concurrent change is retried. Errors throw nft::error.
+//
+//   if (!nft::find_table(sock, family::inet, "wharf_nat")) ...
+//   for (const auto& r : nft::list_rules(sock, family::inet, "wharf_nat", "postrouting"))
+//       if (r.comment == tag) tx.remove(nft::rule_ref{r.fam, r.table, r.chain, r.handle});
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "nft/objects.hpp"
+#include "nft/socket.hpp"
+
+namespace wharf::nft {
+
+// Every table of the family (family::unspec: of every family).
+std::vector<table_info> list_tables(socket& sock, family fam = family::unspec);
+// The table, or nullopt if the family has no table of that name.
+std::optional<table_info> find_table(socket& sock, family fam, std::string_view name);
+// The table's chains; empty when the table does not exist.
+std::vector<chain_info> list_chains(socket& sock, family fam, std::string_view table);
+// The rules of one chain (or of the whole table when chain is empty), in order, with handle and comment.
+std::vector<rule_info> list_rules(socket& sock, family fam, std::string_view table, std::string_view chain = {});
+// The table's sets and maps.
+std::vector<set> list_sets(socket& sock, family fam, std::string_view table);
+// A set's or map's elements with keys, data or verdicts, flags and comments. ENOENT if no such set.
+std::vector<element> list_elements(socket& sock, const set_ref& s);
+
+}  // namespace wharf::nft
