@@ -1,0 +1,174 @@
+// wharf's configuration loading against libcni's rules, and the small parsers of the command line.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "cli/args.hpp"
+#include "cli/conf_loader.hpp"
+#include "cli/container_id.hpp"
+#include "cli/failure.hpp"
+#include "cli/plugin_exec.hpp"
+#include "cli/port_mapping.hpp"
+
+using namespace wharf::cli;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct temp_dir {
+    std::string path;
+    temp_dir() {
+        std::string t = "/tmp/wharf-cli-conf-XXXXXX";
+        REQUIRE(mkdtemp(t.data()));
+        path = t;
+    }
+    ~temp_dir() { fs::remove_all(path); }
+    void write(const std::string& name, const std::string& text) const {
+        fs::create_directories(fs::path(path + "/" + name).parent_path());
+        std::ofstream(path + "/" + name) << text;
+    }
+};
+
+exit_code code_of(const std::function<void()>& fn) {
+    try {
+        fn();
+    } catch (const failure& f) {
+        return f.code();
+    }
+    return exit_code::ok;
+}
+
+std::string list_of(const std::string& name, const std::string& type) {
+    return R"({"cniVersion":"1.0.0","name":")" + name + R"(","plugins":[{"type":")" + type + R"("}]})";
+}
+
+}  // namespace
+
+TEST_CASE("conflists are searched first, sorted by file name; the first match wins") {
+    temp_dir d;
+    d.write("20-b.conflist", list_of("net", "second"));
+    d.write("10-a.conflist", list_of("net", "first"));
+    d.write("05-single.conf", R"({"cniVersion":"1.0.0","name":"net","type":"single"})");
+    auto l = load_network(d.path, "net");
+    CHECK(l.plugins.at(0)["type"] == "first");
+    CHECK(l.file == d.path + "/10-a.conflist");
+    auto files = config_files(d.path);
+    REQUIRE(files.size() == 3);
+    CHECK(files[0] == d.path + "/10-a.conflist");
+    CHECK(files[2] == d.path + "/05-single.conf");
+}
+
+TEST_CASE(".conf and .json single plugins are wrapped as one-plugin lists, libcni's bytes") {
+    temp_dir d;
+    d.write("30-x.json", R"({"cniVersion":"0.4.0","name":"js","type":"loopback"})");
+    d.write("40-y.conf", R"({"cniVersion":"1.0.0","name":"cf","type":"bridge","bridge":"b0"})");
+    auto l = load_network(d.path, "js");
+    CHECK(l.cni_version == "0.4.0");
+    REQUIRE(l.plugins.size() == 1);
+    CHECK(l.bytes == R"({"cniVersion":"0.4.0","name":"js","plugins":[{"cniVersion":"0.4.0","name":"js","type":"loopback"}]})");
+    CHECK(load_network(d.path, "cf").plugins[0]["bridge"] == "b0");
+}
+
+TEST_CASE("conflist bytes are the file's own bytes") {
+    temp_dir d;
+    std::string text = "{ \"cniVersion\": \"1.1.0\", \"name\": \"n\",\n  \"plugins\": [ {\"type\": \"loopback\"} ] }\n";
+    d.write("10.conflist", text);
+    CHECK(load_network(d.path, "n").bytes == text);
+}
+
+TEST_CASE("errors: none at all, no such name, a broken file stops the search naming it") {
+    temp_dir d;
+    CHECK(code_of([&] { load_network(d.path, "x"); }) == exit_code::not_found);
+    CHECK(code_of([&] { load_network(d.path + "/missing", "x"); }) == exit_code::not_found);
+    d.write("10.conflist", list_of("a", "t"));
+    try {
+        load_network(d.path, "b");
+        FAIL("no error");
+    } catch (const failure& f) {
+        CHECK(f.code() == exit_code::not_found);
+        CHECK(std::string(f.what()).find("no net configuration with name \"b\"") != std::string::npos);
+    }
+    d.write("05-broken.conflist", "{not json");
+    try {
+        load_network(d.path, "a");
+        FAIL("no error");
+    } catch (const failure& f) {
+        CHECK(f.code() == exit_code::invalid_config);
+        CHECK(std::string(f.what()).find("05-broken.conflist") != std::string::npos);
+    }
+}
+
+TEST_CASE("conflist keys: cniVersions, disableCheck as string, missing type, empty plugins") {
+    auto l = parse_conflist(R"({"cniVersion":"0.4.0","cniVersions":["1.0.0","9.9.9"],"name":"n","disableCheck":"TRUE",
+                                "disableGC":true,"plugins":[{"type":"a"}]})", "");
+    CHECK(l.cni_version == "1.0.0");
+    CHECK(l.disable_check);
+    CHECK(l.disable_gc);
+    CHECK(code_of([] { parse_conflist(R"({"name":"n","plugins":[{"x":1}]})", "f"); }) == exit_code::invalid_config);
+    CHECK(code_of([] { parse_conflist(R"({"name":"n","plugins":[]})", "f"); }) == exit_code::invalid_config);
+    CHECK(code_of([] { parse_conflist(R"({"plugins":[{"type":"a"}]})", "f"); }) == exit_code::invalid_config);
+    CHECK(code_of([] { parse_conflist(R"({"name":"n","disableCheck":"maybe","plugins":[{"type":"a"}]})", "f") ; }) ==
+          exit_code::invalid_config);
+}
+
+TEST_CASE("a conflist without inline plugins takes them from <dir>/<name>/*.conf") {
+    temp_dir d;
+    d.write("10.conflist", R"({"cniVersion":"1.0.0","name":"split"})");
+    d.write("split/2-b.conf", R"({"type":"second"})");
+    d.write("split/1-a.conf", R"({"type":"first"})");
+    auto l = load_network(d.path, "split");
+    REQUIRE(l.plugins.size() == 2);
+    CHECK(l.plugins[0]["type"] == "first");
+    CHECK(l.plugins[1]["type"] == "second");
+}
+
+TEST_CASE("load_all lists every file, marks errors and shadowed names") {
+    temp_dir d;
+    d.write("10.conflist", list_of("a", "t"));
+    d.write("20.conflist", "{");
+    d.write("30.conf", R"({"name":"a","type":"t"})");
+    auto all = load_all(d.path);
+    REQUIRE(all.size() == 3);
+    CHECK(all[0].list);
+    CHECK_FALSE(all[1].list);
+    CHECK_FALSE(all[1].problem.empty());
+    CHECK(all[2].shadowed);
+}
+
+TEST_CASE("the container ID from a netns path is cnitool's") {
+    CHECK(container_id_for_netns("/run/netns/example") == "cnitool-a5093532758aa99bad38");
+}
+
+TEST_CASE("port mappings as docker writes them") {
+    CHECK(parse_port_mapping("8080:80") == port_mapping{8080, 80, "tcp", ""});
+    CHECK(parse_port_mapping("127.0.0.1:53:5353/udp") == port_mapping{53, 5353, "udp", "127.0.0.1"});
+    CHECK(parse_port_mapping("[::1]:8443:443/tcp") == port_mapping{8443, 443, "tcp", "::1"});
+    CHECK(to_json(parse_port_mapping("1:2/sctp")).dump() == R"({"containerPort":2,"hostPort":1,"protocol":"sctp"})");
+    CHECK(to_string(parse_port_mapping("8080:80")) == "0.0.0.0:8080->80/tcp");
+    for (const char* bad : {"80", "0:80", "70000:80", "a:b", "1:2/icmp", "nope:1:2", "1:2:3:4"})
+        CHECK_MESSAGE(code_of([&] { parse_port_mapping(bad); }) == exit_code::usage, bad);
+}
+
+TEST_CASE("CNI_ARGS parse as cnitool parses them") {
+    auto a = parse_cni_args("IgnoreUnknown=1;K8S_POD_NAME=x");
+    REQUIRE(a.size() == 2);
+    CHECK(a[1] == std::pair<std::string, std::string>{"K8S_POD_NAME", "x"});
+    CHECK(join_cni_args(a) == "IgnoreUnknown=1;K8S_POD_NAME=x");
+    for (const char* bad : {"A", "=1", "A=", "A=1;", "A=1=2"}) CHECK(code_of([&] { parse_cni_args(bad); }) == exit_code::usage);
+}
+
+TEST_CASE("the argument parser: options, values, --, unknown options") {
+    std::vector<option_spec> specs = {{"-p", "--publish", true, "X", ""}, {"", "--rm", false, "", ""}};
+    std::vector<std::string> argv = {"web", "-p", "1:2", "--publish=3:4", "--rm", "--", "ls", "-l"};
+    auto a = parse_args(argv, specs);
+    CHECK(a.positional == std::vector<std::string>{"web"});
+    CHECK(a.values("--publish") == std::vector<std::string>{"1:2", "3:4"});
+    CHECK(a.has("--rm"));
+    CHECK(a.command == std::vector<std::string>{"ls", "-l"});
+    std::vector<std::string> unknown = {"--nope"};
+    CHECK(code_of([&] { parse_args(unknown, specs); }) == exit_code::usage);
+    std::vector<std::string> missing = {"-p"};
+    CHECK(code_of([&] { parse_args(missing, specs); }) == exit_code::usage);
+}
