@@ -4,17 +4,12 @@
 
 namespace wharf {
 
-namespace {
-std::string describe(const std::string& operation, const std::string& detail) {
-    if (detail.empty()) return operation;
-    return operation + " (kernel: \"" + detail + "\")";
-}
-}  // namespace
-
 os_error::os_error(int err, const std::string& operation, std::string detail)
-    : std::system_error(err, std::generic_category(), describe(operation, detail)),
+    : std::system_error(err, std::generic_category(), operation),
       operation_(operation),
-      detail_(std::move(detail)) {}
+      detail_(std::move(detail)),
+      message_(operation + ": " + std::generic_category().message(err) +
+               (detail_.empty() ? std::string() : " (kernel: \"" + detail_ + "\")")) {}
 
 void throw_errno(const std::string& operation) { throw os_error(errno, operation); }
 

@@ -8,8 +8,9 @@ namespace wharf {
 
 class os_error : public std::system_error {
 public:
-    // what() reads "<operation>: <strerror>" (plus ` (kernel: "<detail>")` when a detail is given).
+    // what() reads "<operation>: <strerror>", plus ` (kernel: "<detail>")` when a detail is given.
     os_error(int err, const std::string& operation, std::string detail = {});
+    const char* what() const noexcept override { return message_.c_str(); }
     int code_value() const noexcept { return code().value(); }
     const std::string& operation() const noexcept { return operation_; }
     // The kernel's extended-ACK message or other detail; empty when there is none.
@@ -18,6 +19,7 @@ public:
 private:
     std::string operation_;
     std::string detail_;
+    std::string message_;
 };
 
 // Throws os_error for the current errno.
