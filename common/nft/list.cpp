@@ -212,4 +212,24 @@ std::vector<element> list_elements(socket& sock, const set_ref& s) {
         });
 }
 
+std::optional<element> find_element(socket& sock, const set_ref& s, const bytes& key) {
+    const std::string what = "get element " + std::string(name(s.fam)) + " " + s.table + " " + s.name;
+    const element wanted{.key = key};
+    try {
+        auto found = request<element>(
+            sock, NFT_MSG_GETSETELEM, s.fam, NLM_F_ACK, what,
+            [&](nlmsghdr* nlh) { detail::put_elements(nlh, s, std::span<const element>(&wanted, 1)); },
+            [&](const nlmsghdr& m, std::vector<element>& out) {
+                detail::set_ptr parsed(detail::checked(nftnl_set_alloc()));
+                if (nftnl_set_elems_nlmsg_parse(&m, parsed.get()) < 0) bad_reply(what);
+                nftnl_set_elem_foreach(parsed.get(), take_element, &out);
+            });
+        if (found.empty()) return std::nullopt;
+        return std::move(found.front());
+    } catch (const error& e) {
+        if (e.code_value() == ENOENT) return std::nullopt;
+        throw;
+    }
+}
+
 }  // namespace wharf::nft

@@ -26,5 +26,8 @@ std::vector<rule_info> list_rules(socket& sock, family fam, std::string_view tab
 std::vector<set> list_sets(socket& sock, family fam, std::string_view table);
 // A set's or map's elements with keys, data or verdicts, flags and comments. ENOENT if no such set.
 std::vector<element> list_elements(socket& sock, const set_ref& s);
+// The one element with `key` (`nft get element`), read without dumping the set; nullopt when the
+// key, the set or the table is absent.
+std::optional<element> find_element(socket& sock, const set_ref& s, const bytes& key);
 
 }  // namespace wharf::nft

@@ -6,6 +6,7 @@
 #include <libnftnl/udata.h>
 #include <linux/if_arp.h>
 #include <linux/if_ether.h>
+#include <linux/rtnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 
 #include <cstring>
@@ -154,6 +155,19 @@ rule& rule::immediate(std::uint32_t dreg, const bytes& data) {
     nftnl_expr_set(e.get(), NFTNL_EXPR_IMM_DATA, data.data(), static_cast<std::uint32_t>(data.size()));
     append(rule_.get(), std::move(e));
     return *this;
+}
+
+rule& rule::fib(std::uint32_t flags, std::uint32_t result, std::uint32_t dreg) {
+    auto e = make_expr("fib");
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_FIB_FLAGS, flags);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_FIB_RESULT, result);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_FIB_DREG, dreg);
+    append(rule_.get(), std::move(e));
+    return *this;
+}
+
+rule& rule::match_daddr_local() {
+    return fib(NFTA_FIB_F_DADDR, NFT_FIB_RESULT_ADDRTYPE, reg1).cmp(reg1, cmp_op::eq, u32(RTN_LOCAL));
 }
 
 rule& rule::counter() {

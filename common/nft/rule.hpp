@@ -96,6 +96,10 @@ public:
     rule& lookup(std::string_view set, std::uint32_t sreg, std::optional<std::uint32_t> dreg = {},
                  bool invert = false);
     rule& immediate(std::uint32_t dreg, const bytes& data);
+    // A FIB lookup: `flags` NFTA_FIB_F_* (what to look up by), `result` NFT_FIB_RESULT_*.
+    rule& fib(std::uint32_t flags, std::uint32_t result, std::uint32_t dreg);
+    // `fib daddr type local`: the destination is an address of this host (RTN_LOCAL).
+    rule& match_daddr_local();
 
     // Statements.
     rule& counter();

@@ -168,6 +168,10 @@ void transaction::add_elements(const set_ref& s, std::span<const element> elemen
     element_commands(NFT_MSG_NEWSETELEM, NLM_F_CREATE, "add", s, elements);
 }
 
+void transaction::create_elements(const set_ref& s, std::span<const element> elements) {
+    element_commands(NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_EXCL, "create", s, elements);
+}
+
 void transaction::remove_elements(const set_ref& s, std::span<const element> elements) {
     element_commands(NFT_MSG_DELSETELEM, 0, "delete", s, elements);
 }

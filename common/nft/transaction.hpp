@@ -53,6 +53,9 @@ public:
     // they still commit or fail together with the rest of the batch.
     void add_elements(const set_ref& s, std::span<const element> elements);
     void remove_elements(const set_ref& s, std::span<const element> elements);  // keys suffice
+    // As add_elements, but an element whose key exists already fails the batch with EEXIST
+    // (`nft create element`): a compare-and-set for callers that read the set first.
+    void create_elements(const set_ref& s, std::span<const element> elements);
 
     std::size_t size() const noexcept { return commands_.size(); }
     bool empty() const noexcept { return commands_.empty(); }
