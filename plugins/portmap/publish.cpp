@@ -1,0 +1,120 @@
+// publish: ADD's read-check-commit of one attachment's port mappings.
+#include <netinet/in.h>
+
+#include <map>
+
+#include "cni/error.hpp"
+#include "layout.hpp"
+#include "nft/list.hpp"
+#include "nft/transaction.hpp"
+#include "nft/value.hpp"
+#include "owner.hpp"
+#include "ports.hpp"
+#include "retry.hpp"
+
+namespace wharf::portmap {
+
+namespace {
+
+nft::element make(const nft::bytes& key, const nft::bytes& data, const std::string& tag) {
+    return nft::element{.key = key, .data = data, .comment = tag};
+}
+
+std::string holder_of(const std::string& comment) {
+    if (auto o = parse_owner(comment))
+        return "container \"" + o->container + "\" (interface " + o->ifname + ", network hash " + o->network_hash + ")";
+    return comment.empty() ? "an element without an owner" : "an element owned by \"" + comment + "\"";
+}
+
+std::string host_text(const port_mapping& m, net::family f) {
+    net::ip_address a = m.key_address(f);
+    std::string addr = a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
+    return protocol_name(m.protocol) + " " + addr + ":" + std::to_string(m.host_port);
+}
+
+// Adds to `tx` what makes `key` point at `data` for `tag`, after reading what holds it now.
+void claim(nft::socket& sock, nft::transaction& tx, net::family f, const port_mapping& m, const nft::bytes& key,
+           const nft::bytes& data, const net::ip_address& container, const std::string& tag) {
+    const nft::set_ref ports = layout::ports_map(f);
+    const auto existing = nft::find_element(sock, ports, key);
+    if (!existing) {
+        tx.create_elements(ports, std::vector{make(key, data, tag)});
+        return;
+    }
+    if (existing->comment == tag) {
+        if (existing->data == data) return;  // ADD repeated
+        tx.remove_elements(ports, std::vector{nft::element{.key = key}});
+        tx.create_elements(ports, std::vector{make(key, data, tag)});
+        return;
+    }
+    if (same_container(existing->comment, tag)) {
+        // The same container from another network (Podman passes every network the same ports):
+        // traffic keeps its first target; this claim waits in the standby map.
+        const nft::set_ref standby = layout::standby_map(f);
+        const nft::bytes skey = layout::standby_key(key, container);
+        const auto mine = nft::find_element(sock, standby, skey);
+        if (mine && mine->comment == tag && mine->data == data) return;
+        if (mine) tx.remove_elements(standby, std::vector{nft::element{.key = skey}});
+        tx.create_elements(standby, std::vector{make(skey, data, tag)});
+        return;
+    }
+    throw cni::error(static_cast<cni::code>(port_in_use_code),
+                     "host port " + host_text(m, f) + " is already published by " + holder_of(existing->comment),
+                     "it forwards to " + layout::describe_target(existing->data, f) + "; mapping " + m.describe());
+}
+
+void claim_hairpin(nft::socket& sock, nft::transaction& tx, const portmap_conf& conf, const net::prefix& container,
+                   const std::string& tag) {
+    const nft::set_ref map = layout::hairpin_map(container.fam());
+    nft::element e{.key = nft::addr(container.address()), .comment = tag};
+    if (conf.masq_all) {
+        e.verdict = nft::verdict::go_to(layout::masq_all_chain);
+    } else {
+        layout::add_hairpin_chain(tx, container);
+        e.verdict = nft::verdict::jump(layout::hairpin_chain(container));
+    }
+    const auto existing = nft::find_element(sock, map, e.key);
+    if (existing && existing->comment == tag && existing->verdict == e.verdict) return;
+    // A stale entry of an address's previous owner: the newest attachment of the address takes it.
+    if (existing) tx.remove_elements(map, std::vector{nft::element{.key = e.key}});
+    tx.create_elements(map, std::vector{e});
+}
+
+touched_ports publish_once(nft::socket& sock, const portmap_conf& conf, const std::string& tag) {
+    nft::transaction tx{sock};
+    layout::add_base(tx, conf);
+    touched_ports out;
+    for (net::family f : {net::family::v4, net::family::v6}) {
+        const auto& container = conf.container(f);
+        if (!container) continue;  // a mapping whose family the container lacks is skipped
+        std::map<nft::bytes, const port_mapping*> seen;
+        for (const auto& m : conf.mappings) {
+            if (!m.applies_to(f)) continue;
+            const nft::bytes key = layout::ports_key(m.protocol, m.key_address(f), m.host_port);
+            const nft::bytes data = layout::target(container->address(), m.container_port);
+            if (auto it = seen.find(key); it != seen.end()) {
+                if (it->second->container_port == m.container_port) continue;
+                throw cni::error(cni::code::invalid_config,
+                                 "invalid network config: runtimeConfig.portMappings publishes host port " +
+                                     host_text(m, f) + " twice",
+                                 it->second->describe() + " and " + m.describe());
+            }
+            seen.emplace(key, &m);
+            claim(sock, tx, f, m, key, data, container->address(), tag);
+            if (m.protocol == IPPROTO_UDP) out.udp(f).insert(m.host_port);
+        }
+        if (seen.empty()) continue;
+        if (f == net::family::v4) out.v4 = true;
+        if (conf.snat) claim_hairpin(sock, tx, conf, *container, tag);
+    }
+    tx.commit();
+    return out;
+}
+
+}  // namespace
+
+touched_ports publish(nft::socket& sock, const portmap_conf& conf, const std::string& tag) {
+    return with_retries("publish port mappings", [&] { return publish_once(sock, conf, tag); });
+}
+
+}  // namespace wharf::portmap
