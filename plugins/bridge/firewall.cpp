@@ -64,7 +64,18 @@ void apply_rules(nft::socket& sock, const attachment_rules& r) {
     }
     if (!r.isolated_bridge.empty()) layout::add_isolation_base(tx);
     if (r.spoof_mac) layout::add_spoof_base(tx);
-    for (const auto& p : plan(r)) tx.add_elements(p.set, std::span<const nft::element>(&p.element, 1));
+    for (const auto& p : plan(r)) {
+        std::span<const nft::element> one(&p.element, 1);
+        tx.add_elements(p.set, one);
+        if (p.element.verdict) {
+            // A masquerade entry left by an attachment whose DEL never ran may hold this address
+            // (IPAM reuses it): add-delete-add inside the transaction replaces its owner tag, atomically.
+            nft::element key_only;
+            key_only.key = p.element.key;
+            tx.remove_elements(p.set, std::span<const nft::element>(&key_only, 1));
+            tx.add_elements(p.set, one);
+        }
+    }
     tx.commit();
 }
 

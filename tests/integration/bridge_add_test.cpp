@@ -229,3 +229,28 @@ TEST_CASE("the reference host-local works as the delegate too (cniVersion 1.0.0)
     CHECK(w.run("DEL", conf, c.path(), "r1").exit_code == 0);
     CHECK(w.reservations("refipam").empty());
 }
+
+TEST_CASE("a masquerade entry left behind by a lost DEL is taken over when IPAM reuses the address") {
+    bridge_world w;
+    json conf = w.conf("reuse");
+    conf["ipMasq"] = true;
+    std::string base = w.subnet4.substr(0, w.subnet4.rfind('.') + 1);
+    conf["ipam"]["ranges"] = json::array({json::array({{{"subnet", base + "0/30"}}})});  // one usable address
+    const auto& old_ns = w.container();
+    auto old_add = w.run("ADD", conf, old_ns.path(), "old");
+    REQUIRE_MESSAGE(old_add.exit_code == 0, old_add.out, old_add.err);
+    // The runtime lost the container: its namespace and reservation are gone, its DEL never ran.
+    w.in_host("ip link del " + old_add.json()["interfaces"][1]["name"].get<std::string>());
+    run_shell("rm -f " + w.data_dir + "/reuse/" + ip_of(old_add.json()));
+
+    const auto& c = w.container();
+    auto add = w.run("ADD", conf, c.path(), "new");
+    REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
+    CHECK(ip_of(add.json()) == ip_of(old_add.json()));
+    CHECK(w.run("CHECK", with_prev(conf, add.json()), c.path(), "new").exit_code == 0);
+    // The old attachment's DEL, arriving late, must not take the new owner's entry.
+    CHECK(w.run("DEL", conf, "", "old").exit_code == 0);
+    CHECK(w.ruleset().find(ip_of(add.json())) != std::string::npos);
+    CHECK(w.run("DEL", conf, c.path(), "new").exit_code == 0);
+    CHECK(w.ruleset().find(ip_of(add.json()) + " ") == std::string::npos);
+}
