@@ -43,6 +43,7 @@ void print_overview(const std::vector<command>& cmds) {
         "  WHARF_CACHE_DIR  result cache root (default /var/lib/cni)\n"
         "  WHARF_STATE_DIR  sandbox records (default /run/wharf/sandboxes)\n"
         "  WHARF_NETNS_DIR  named network namespaces (default /run/netns)\n"
+        "  WHARF_NEGOTIATE  off: send the list's cniVersion as is (libcni), without asking VERSION\n"
         "\nexit codes: 0 ok, 1 a plugin or the kernel refused, 2 bad command line, 3 not found,\n"
         "  4 already exists, 5 needs root, 6 invalid network configuration, 130 interrupted;\n"
         "  `wharf run NAME ... -- CMD` exits with CMD's status.\n");

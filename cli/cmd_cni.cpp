@@ -41,7 +41,9 @@ runtime_conf conf_from_environment(const args& a, const std::string& netns, cons
     return rt;
 }
 
-runtime make_runtime(const settings& s) { return runtime({.path = s.cni_path, .cache_dir = s.cache_dir}); }
+runtime make_runtime(const settings& s) {
+    return runtime({.path = s.cni_path, .cache_dir = s.cache_dir, .negotiate_version = s.negotiate_version});
+}
 
 int run_add(const args& a, const settings& s) {
     expect_positional(a, 2, "NET NETNS");

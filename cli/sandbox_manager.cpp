@@ -35,7 +35,8 @@ sandbox_manager::sandbox_manager(const settings& s, bool own_process_group)
     : settings_(s),
       store_(s.state_dir),
       netns_(s.netns_dir),
-      runtime_({.path = s.cni_path, .cache_dir = s.cache_dir, .own_process_group = own_process_group}) {}
+      runtime_({.path = s.cni_path, .cache_dir = s.cache_dir, .negotiate_version = s.negotiate_version,
+                .own_process_group = own_process_group}) {}
 
 sandbox_record sandbox_manager::create(const std::string& name, const net_request& net) {
     if (auto problem = sandbox_name_problem(name); !problem.empty())

@@ -31,6 +31,7 @@ settings settings_from_environment() {
     s.cache_dir = env_or("WHARF_CACHE_DIR", "/var/lib/cni");
     s.state_dir = env_or("WHARF_STATE_DIR", "/run/wharf/sandboxes");
     s.netns_dir = env_or("WHARF_NETNS_DIR", "/run/netns");
+    s.negotiate_version = env_or("WHARF_NEGOTIATE", "on") != std::string("off");
     return s;
 }
 

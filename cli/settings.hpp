@@ -5,6 +5,7 @@
 //   WHARF_CACHE_DIR  result cache root        (default /var/lib/cni, libcni's; results/ below it)
 //   WHARF_STATE_DIR  sandbox records          (default /run/wharf/sandboxes)
 //   WHARF_NETNS_DIR  named network namespaces (default /run/netns, iproute2's)
+//   WHARF_NEGOTIATE  "off": send the list's cniVersion as libcni does, without asking VERSION first
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@ struct settings {
     std::string cache_dir;
     std::string state_dir;
     std::string netns_dir;
+    bool negotiate_version = true;
 };
 
 settings settings_from_environment();

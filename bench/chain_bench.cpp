@@ -1,0 +1,275 @@
+// wharf-chain-bench: the same conflist run through `wharf` with several plugin implementations, in
+// one interleaved run. Per implementation and operation (ADD, CHECK, DEL): median and p95 wall time,
+// peak memory of the whole chain, and the floor (as many starts of a static no-op program as the
+// operation starts processes). Then ADD's growth from the 1st to the Nth container on one bridge, and
+// a burst of ADDs started at once.
+//   wharf-chain-bench --wharf BIN --nop BIN --conf FILE [-n RUNS] [--growth N] [--burst N]
+//                     LABEL=CNI_PATH...
+// Each implementation gets its own copy of the conflist with its own bridge name, subnet and IPAM
+// directory (so they never share state), its own cache dir, and namespaces it alone uses.
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <spawn.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cli/named_netns.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+struct impl {
+    std::string label, cni_path, dir, network, bridge;
+    std::vector<std::string> env;
+    std::vector<double> add, check, del;
+    long peak_kb = 0;
+};
+
+// Runs argv with env; returns wall milliseconds, or -1 on failure.
+double run(const std::vector<std::string>& argv, const std::vector<std::string>& env, bool quiet = true) {
+    std::vector<char*> a, e;
+    std::vector<std::string> av = argv, ev = env;
+    for (auto& s : av) a.push_back(s.data());
+    a.push_back(nullptr);
+    for (auto& s : ev) e.push_back(s.data());
+    e.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    if (quiet) posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    auto start = clock_type::now();
+    pid_t pid;
+    if (posix_spawn(&pid, a[0], &fa, nullptr, a.data(), e.data()) != 0) return -1;
+    posix_spawn_file_actions_destroy(&fa);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    double ms = std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? ms : -1;
+}
+
+double pct(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+// Peak RSS (KiB) of one ADD+DEL through the chain: measured in a forked child, whose
+// RUSAGE_CHILDREN maximum covers wharf and every plugin it waited for.
+long peak_memory(const std::string& wharf, const impl& im, const std::string& ns) {
+    int p[2];
+    if (pipe(p) != 0) return 0;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        run({wharf, "add", im.network, ns}, im.env);
+        run({wharf, "del", im.network, ns}, im.env);
+        rusage ru{};
+        getrusage(RUSAGE_CHILDREN, &ru);
+        long kb = ru.ru_maxrss;
+        (void)!write(p[1], &kb, sizeof kb);
+        _exit(0);
+    }
+    close(p[1]);
+    long kb = 0;
+    (void)!read(p[0], &kb, sizeof kb);
+    close(p[0]);
+    waitpid(pid, nullptr, 0);
+    return kb;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string wharf, nop, conf;
+    int runs = 100, growth = 1000, burst = 50;
+    std::vector<impl> impls;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        auto next = [&] { return std::string(i + 1 < argc ? argv[++i] : ""); };
+        if (a == "--wharf") wharf = next();
+        else if (a == "--nop") nop = next();
+        else if (a == "--conf") conf = next();
+        else if (a == "-n") runs = std::stoi(next());
+        else if (a == "--growth") growth = std::stoi(next());
+        else if (a == "--burst") burst = std::stoi(next());
+        else if (auto eq = a.find('='); eq != std::string::npos) impls.push_back({.label = a.substr(0, eq), .cni_path = a.substr(eq + 1)});
+        else {
+            std::fprintf(stderr, "usage: %s --wharf BIN --nop BIN --conf FILE [-n RUNS] [--growth N] [--burst N] LABEL=CNI_PATH...\n", argv[0]);
+            return 2;
+        }
+    }
+    if (wharf.empty() || nop.empty() || conf.empty() || impls.empty()) return 2;
+    json base = json::parse(std::ifstream(conf));
+    std::string tmp = "/tmp/wharf-chain-bench.XXXXXX";
+    if (!mkdtemp(tmp.data())) return 1;
+    wharf::cli::named_netns_dir netns("/run/netns");
+    const std::string tag = std::to_string(getpid() % 100000);
+    std::vector<std::string> namespaces;
+    int processes = 1;  // wharf itself
+    for (std::size_t k = 0; k < impls.size(); ++k) {
+        auto& im = impls[k];
+        im.dir = tmp + "/" + std::to_string(k);
+        im.network = base["name"].get<std::string>();
+        im.bridge = "wbench" + std::to_string(k) + "-" + tag;
+        json doc = base;
+        processes = 1;
+        for (auto& p : doc["plugins"]) {
+            ++processes;
+            if (p["type"] == "bridge") {
+                p["bridge"] = im.bridge;
+                p["ipMasq"] = p.value("ipMasq", false);
+            }
+            if (p.contains("ipam")) {
+                ++processes;
+                p["ipam"]["dataDir"] = im.dir + "/ipam";
+                p["ipam"]["ranges"] = json::array({json::array({{{"subnet", "10.23" + std::to_string(k) + ".0.0/16"}}})});
+            }
+        }
+        fs::create_directories(im.dir + "/conf");
+        std::ofstream(im.dir + "/conf/10-bench.conflist") << doc.dump();
+        im.env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "NETCONFPATH=" + im.dir + "/conf", "CNI_PATH=" + im.cni_path,
+                  "WHARF_CACHE_DIR=" + im.dir + "/cache", "WHARF_NEGOTIATE=off"};
+    }
+    auto make_ns = [&](const std::string& name) {
+        namespaces.push_back(netns.create(name));
+        return namespaces.back();
+    };
+    auto cleanup = [&] {
+        for (std::size_t i = 0; i < namespaces.size(); ++i) netns.remove(fs::path(namespaces[i]).filename());
+        for (auto& im : impls) run({"/usr/sbin/ip", "link", "del", im.bridge}, {});
+        fs::remove_all(tmp);
+    };
+
+    utsname uts{};
+    uname(&uts);
+    std::printf("machine: %ld cores, Linux %s; %d runs each, interleaved; chain: ", sysconf(_SC_NPROCESSORS_ONLN), uts.release, runs);
+    for (const auto& p : base["plugins"]) std::printf("%s ", p["type"].get<std::string>().c_str());
+    std::printf("(%d process starts per operation)\n", processes);
+
+    // Interleaved ADD, CHECK, DEL: every implementation sees the same machine state.
+    std::vector<double> floor;
+    for (int r = 0; r < runs; ++r) {
+        std::vector<std::string> ns;
+        for (std::size_t k = 0; k < impls.size(); ++k) ns.push_back(make_ns("wb" + tag + "-" + std::to_string(k) + "-" + std::to_string(r)));
+        for (const char* op : {"add", "check", "del"}) {
+            for (std::size_t k = 0; k < impls.size(); ++k) {
+                auto& im = impls[k];
+                double ms = run({wharf, op, im.network, ns[k]}, im.env);
+                if (ms < 0) {
+                    std::fprintf(stderr, "%s: wharf %s failed; run it by hand with NETCONFPATH=%s/conf CNI_PATH=%s\n", im.label.c_str(), op,
+                                 im.dir.c_str(), im.cni_path.c_str());
+                    cleanup();
+                    return 1;
+                }
+                (op[0] == 'a' ? im.add : op[0] == 'c' ? im.check : im.del).push_back(ms);
+            }
+        }
+        auto start = clock_type::now();
+        for (int i = 0; i < processes; ++i) run({nop}, {});
+        floor.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - start).count());
+        for (std::size_t k = 0; k < impls.size(); ++k) {
+            netns.remove(fs::path(ns[k]).filename());
+            namespaces.erase(std::find(namespaces.begin(), namespaces.end(), ns[k]));
+        }
+    }
+    for (auto& im : impls) {
+        auto ns = make_ns("wb" + tag + "-mem");
+        im.peak_kb = peak_memory(wharf, im, ns);
+        netns.remove(fs::path(ns).filename());
+        namespaces.pop_back();
+    }
+    std::printf("\n%-22s %-6s %10s %10s %12s %10s\n", "implementation", "op", "median ms", "p95 ms", "vs first", "peak MiB");
+    for (const char* op : {"ADD", "CHECK", "DEL"}) {
+        for (auto& im : impls) {
+            auto& v = op[0] == 'A' ? im.add : op[0] == 'C' ? im.check : im.del;
+            auto& first = op[0] == 'A' ? impls[0].add : op[0] == 'C' ? impls[0].check : impls[0].del;
+            std::printf("%-22s %-6s %10.2f %10.2f %11.2fx %10.1f\n", im.label.c_str(), op, pct(v, 0.5), pct(v, 0.95),
+                        pct(v, 0.5) / pct(first, 0.5), static_cast<double>(im.peak_kb) / 1024.0);
+        }
+    }
+    std::printf("%-22s %-6s %10.2f %10.2f   (%d starts of a static no-op)\n", "floor", "any", pct(floor, 0.5), pct(floor, 0.95), processes);
+
+    // Growth: ADD of the 1st .. Nth container on one bridge, then DEL them all.
+    if (growth > 0) {
+        std::printf("\nADD as containers accumulate on one bridge (ms, median of the 10 around each point):\n%-22s", "implementation");
+        std::vector<int> points;
+        for (int p : {1, 10, 100, 300, 1000, 3000})
+            if (p < growth) points.push_back(p);
+        points.push_back(growth);
+        for (int p : points) std::printf(" %9s", ("#" + std::to_string(p)).c_str());
+        std::printf("\n");
+        for (auto& im : impls) {
+            std::vector<double> t;
+            std::vector<std::string> ns;
+            for (int i = 0; i < growth; ++i) {
+                ns.push_back(make_ns("wg" + tag + "-" + std::to_string(i)));
+                t.push_back(run({wharf, "add", im.network, ns.back()}, im.env));
+            }
+            std::printf("%-22s", im.label.c_str());
+            for (int p : points) {
+                std::vector<double> around(t.begin() + std::max(0, p - 10), t.begin() + p);
+                std::printf(" %9.2f", pct(around, 0.5));
+            }
+            std::printf("\n");
+            std::fflush(stdout);
+            for (const auto& n : ns) {
+                run({wharf, "del", im.network, n}, im.env);
+                netns.remove(fs::path(n).filename());
+            }
+            namespaces.clear();
+        }
+    }
+
+    // Burst: N ADDs started at once.
+    if (burst > 0) {
+        std::printf("\n%d ADDs started at once:\n", burst);
+        for (auto& im : impls) {
+            std::vector<std::string> ns;
+            for (int i = 0; i < burst; ++i) ns.push_back(make_ns("wc" + tag + "-" + std::to_string(i)));
+            std::vector<pid_t> pids;
+            auto start = clock_type::now();
+            int failed = 0;
+            for (const auto& n : ns) {
+                std::vector<std::string> av = {wharf, "add", im.network, n}, ev = im.env;
+                std::vector<char*> a, e;
+                for (auto& s : av) a.push_back(s.data());
+                a.push_back(nullptr);
+                for (auto& s : ev) e.push_back(s.data());
+                e.push_back(nullptr);
+                posix_spawn_file_actions_t fa;
+                posix_spawn_file_actions_init(&fa);
+                posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+                pid_t pid;
+                if (posix_spawn(&pid, a[0], &fa, nullptr, a.data(), e.data()) == 0) pids.push_back(pid);
+                posix_spawn_file_actions_destroy(&fa);
+            }
+            for (pid_t pid : pids) {
+                int status = 0;
+                waitpid(pid, &status, 0);
+                if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++failed;
+            }
+            double ms = std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
+            std::printf("%-22s all done in %8.1f ms, %d failed\n", im.label.c_str(), ms, failed);
+            std::fflush(stdout);
+            for (const auto& n : ns) {
+                run({wharf, "del", im.network, n}, im.env);
+                netns.remove(fs::path(n).filename());
+            }
+            namespaces.clear();
+        }
+    }
+    cleanup();
+    return 0;
+}
