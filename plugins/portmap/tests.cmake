@@ -1,0 +1,15 @@
+# Included from tests/CMakeLists.txt once the test targets exist: portmap's unit tests link its logic
+# library, and its integration tests chain the bridge, host-local and portmap binaries.
+file(GLOB portmap_unit_tests CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/portmap_*_test.cpp)
+foreach(src ${portmap_unit_tests})
+  get_filename_component(stem ${src} NAME_WE)
+  string(REGEX REPLACE "_test$" "" stem ${stem})
+  target_link_libraries(unit_${stem} PRIVATE portmap_lib)
+endforeach()
+file(GLOB portmap_integration_tests CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/integration/portmap_*_test.cpp)
+foreach(src ${portmap_integration_tests})
+  get_filename_component(stem ${src} NAME_WE)
+  string(REGEX REPLACE "_test$" "" stem ${stem})
+  add_dependencies(integration_${stem} portmap bridge host-local)
+  target_link_libraries(integration_${stem} PRIVATE portmap_lib)
+endforeach()
