@@ -46,11 +46,13 @@ void read_ip_list(const nlohmann::json& list, const std::string& key, std::vecto
     }
 }
 
-void read_range_sets(const nlohmann::json& list, const std::string& key, std::vector<range_set>& out) {
+void read_range_sets(const nlohmann::json& list, const std::string& key, ipam_conf& c) {
     if (list.is_null()) return;
     if (!list.is_array()) config_error(fmt::format("{} must be an array of range sets, got {}", key, list.dump()));
-    for (std::size_t i = 0; i < list.size(); ++i)
-        out.push_back(parse_range_set(list[i], fmt::format("{}[{}]", key, i)));
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        c.set_keys.push_back(fmt::format("{}[{}]", key, i));
+        c.range_sets.push_back(parse_range_set(list[i], c.set_keys.back()));
+    }
 }
 
 std::vector<cni::route> read_routes(const nlohmann::json& list) {
@@ -101,24 +103,25 @@ ipam_conf parse_ipam_conf(const cni::net_conf& conf, const cni::request& req, bo
     c.resolv_conf = cni::get_string(ipam, "resolvConf");
     c.routes = read_routes(member(ipam, "routes"));
 
-    read_range_sets(member(conf.runtime_config, "ipRanges"), "runtimeConfig.ipRanges", c.range_sets);
+    read_range_sets(member(conf.runtime_config, "ipRanges"), "runtimeConfig.ipRanges", c);
     const auto& legacy_subnet = member(ipam, "subnet");
     if (!legacy_subnet.is_null()) {
         // The legacy single-range keys live directly in "ipam".
         c.range_sets.push_back(range_set{{parse_range(ipam, "ipam")}});
+        c.set_keys.push_back("ipam.subnet");
     } else {
         for (const char* k : {"rangeStart", "rangeEnd", "gateway"})
             if (!member(ipam, k).is_null())
                 config_error(fmt::format("ipam.{} is set without ipam.subnet", k));
     }
-    read_range_sets(member(ipam, "ranges"), "ipam.ranges", c.range_sets);
+    read_range_sets(member(ipam, "ranges"), "ipam.ranges", c);
     if (c.range_sets.empty()) config_error("ipam: no IP ranges specified (set ipam.ranges or ipam.subnet)");
 
     for (std::size_t i = 0; i < c.range_sets.size(); ++i)
         for (std::size_t j = i + 1; j < c.range_sets.size(); ++j)
             if (c.range_sets[i].overlaps(c.range_sets[j]))
-                config_error(fmt::format("range set {} ({}) overlaps range set {} ({})", i,
-                                         c.range_sets[i].to_string(), j, c.range_sets[j].to_string()));
+                config_error(fmt::format("range set {} ({}: {}) overlaps range set {} ({}: {})", i, c.set_keys[i],
+                                         c.range_sets[i].to_string(), j, c.set_keys[j], c.range_sets[j].to_string()));
 
     const auto v4 = std::count_if(c.range_sets.begin(), c.range_sets.end(),
                                   [](const range_set& s) { return s.fam() == net::family::v4; });

@@ -18,6 +18,7 @@ struct ipam_conf {
     std::string network;   // the network's name, validated as a path component
     std::string data_dir;  // "dataDir"
     std::vector<range_set> range_sets;  // runtimeConfig.ipRanges, then legacy subnet, then "ranges"
+    std::vector<std::string> set_keys;  // where each set came from, e.g. "ipam.ranges[1]", for messages
     std::vector<cni::route> routes;     // "routes"
     std::string resolv_conf;            // "resolvConf": a resolv.conf path, read on ADD
     std::vector<net::ip_address> requested;  // CNI_ARGS IP=, args.cni.ips, runtimeConfig.ips

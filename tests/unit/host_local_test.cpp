@@ -220,9 +220,9 @@ TEST_CASE("ipam config errors name the key and value") {
     check_config_error([&] { parse(R"({"rangeStart": "10.5.0.3", "ranges": [[{"subnet": "10.5.0.0/24"}]]})"); },
                        {"ipam.rangeStart", "without ipam.subnet"});
     check_config_error([&] { parse(R"({"ranges": [[{"subnet": "10.5.0.0/16"}], [{"subnet": "10.5.3.0/24"}]]})"); },
-                       {"range set 0", "10.5.0.0/16", "range set 1", "10.5.3.0/24", "overlaps"});
+                       {"range set 0", "ipam.ranges[0]", "10.5.0.0/16", "range set 1", "ipam.ranges[1]", "10.5.3.0/24", "overlaps"});
     check_config_error([&] { parse(R"({"ranges": [[{"subnet": "10.5.0.0/24"}]]})", json::parse(R"({"ipRanges": [[{"subnet": "10.5.0.0/25"}]]})")); },
-                       {"overlaps"});
+                       {"runtimeConfig.ipRanges[0]", "ipam.ranges[0]", "overlaps"});
     check_config_error([&] { parse(R"({"ranges": {"subnet": "10.5.0.0/24"}})"); }, {"ipam.ranges", "array"});
     check_config_error([&] { parse(R"({"subnet": "10.5.0.0/24", "routes": [{"dst": "10.0.0.0"}]})"); },
                        {"ipam.routes[0].dst", "10.0.0.0"});
