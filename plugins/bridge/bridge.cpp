@@ -3,6 +3,7 @@
 #include <net/if.h>
 
 #include <cerrno>
+#include <optional>
 
 #include "base/os_error.hpp"
 #include "cni/error.hpp"
@@ -33,20 +34,26 @@ void write_if_present(const std::string& key, std::string_view value) {
 }  // namespace
 
 netlink::link_info ensure_bridge(netlink::socket& host, const bridge_conf& conf) {
-    bool created = true;
-    try {
-        netlink::link::bridge_options o{.name = conf.bridge, .mtu = conf.mtu, .mac = net::mac::random()};
-        if (conf.vlan_filtering()) o.vlan_filtering = true;
-        netlink::link::create_bridge(host, o);
-    } catch (const netlink::error& e) {
-        if (e.code_value() == EOPNOTSUPP && conf.vlan_filtering())
-            throw cni::error(cni::code::internal, "cannot create bridge \"" + conf.bridge + "\" with VLAN filtering",
-                             "this kernel has no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING): " +
-                                 std::string(e.what()));
-        if (e.code_value() != EEXIST) throw;
-        created = false;  // exists already, maybe made by a concurrent ADD this very moment
+    // Look first: on every ADD but a network's first the bridge exists, and a refused create would
+    // cost an exception (the first throw in a static binary sorts its unwind tables: milliseconds).
+    std::optional<netlink::link_info> found = netlink::link::find_link(host, conf.bridge);
+    bool created = false;
+    if (!found) {
+        try {
+            netlink::link::bridge_options o{.name = conf.bridge, .mtu = conf.mtu, .mac = net::mac::random()};
+            if (conf.vlan_filtering()) o.vlan_filtering = true;
+            netlink::link::create_bridge(host, o);
+            created = true;
+        } catch (const netlink::error& e) {
+            if (e.code_value() == EOPNOTSUPP && conf.vlan_filtering())
+                throw cni::error(cni::code::internal, "cannot create bridge \"" + conf.bridge + "\" with VLAN filtering",
+                                 "this kernel has no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING): " +
+                                     std::string(e.what()));
+            if (e.code_value() != EEXIST) throw;  // EEXIST: a concurrent ADD made it this very moment
+        }
+        found = netlink::link::get_link(host, conf.bridge);
     }
-    netlink::link_info br = netlink::link::get_link(host, conf.bridge);
+    netlink::link_info br = std::move(*found);
     if (br.kind != "bridge")
         throw cni::error(cni::code::internal, "\"" + conf.bridge + "\" already exists but is not a bridge",
                          "kind \"" + br.kind + "\"");

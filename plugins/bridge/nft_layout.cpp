@@ -116,12 +116,18 @@ std::vector<nft::set_ref> owned_sets() {
 
 std::vector<owned_element> list_all_elements(nft::socket& sock) {
     std::vector<owned_element> out;
+    // One dump of the table names first: asking for the sets of a missing table is refused with
+    // ENOENT, an exception on the common path (DEL of a network without the spoof check, say).
+    auto tables = nft::list_tables(sock);
     for (family fam : {family::inet, family::bridge}) {
+        bool have_table = false;
+        for (const auto& t : tables) have_table = have_table || (t.fam == fam && t.name == table_name);
+        if (!have_table) continue;
         std::vector<nft::set> present;
         try {
             present = nft::list_sets(sock, fam, table_name);
         } catch (const nft::error& e) {
-            if (e.code_value() == ENOENT) continue;
+            if (e.code_value() == ENOENT) continue;  // removed since the table dump
             throw;
         }
         for (const auto& ref : owned_sets()) {
