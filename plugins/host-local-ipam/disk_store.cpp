@@ -294,6 +294,9 @@ void disk_store::rebuild_index(scan_result& s, std::size_t range_set_count, std:
             errors.push_back(ex.what());
         }
     };
+    // After a failed read the scan may have missed a reservation: then indexes only grow, so that no
+    // entry of a file we could not read is dropped.
+    const bool complete = errors.empty();
     bool removed = false;
     for (const auto& t : s.temps) attempt([&] { removed |= sys::remove_file(dir_fd_.get(), dir_, t); });
     // Torn files: created but never written, by a writer that died (we hold the lock, so none is alive).
@@ -315,7 +318,14 @@ void disk_store::rebuild_index(scan_result& s, std::size_t range_set_count, std:
     }
     bool wrote = false;
     for (const auto& [name, content] : s.index_files) {
-        if (!wanted.contains(name)) attempt([&] { removed |= sys::remove_file(dir_fd_.get(), dir_, name); });
+        if (complete) {
+            if (!wanted.contains(name)) attempt([&] { removed |= sys::remove_file(dir_fd_.get(), dir_, name); });
+        } else if (auto old = parse_index(content); old && index_file_name(old->key) == name) {
+            auto& rec = wanted[name];
+            rec.key = old->key;
+            for (const auto& ip : old->ips)
+                if (std::find(rec.ips.begin(), rec.ips.end(), ip) == rec.ips.end()) rec.ips.push_back(ip);
+        }
     }
     for (const auto& [name, rec] : wanted) {
         std::string content = format_index(rec.key, rec.ips);

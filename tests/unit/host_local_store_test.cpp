@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "cni/error.hpp"
 #include "disk_store.hpp"
 
 using namespace wharf;
@@ -166,4 +167,27 @@ TEST_CASE("GC keeps valid attachments, releases the rest, sweeps leftovers, keep
     CHECK_FALSE(fs::exists(t.file(index_file_name({"gone", "eth0"}))));
     CHECK(fs::exists(t.file(index_file_name({"legacy-keep", ""}))));  // now indexed
     CHECK(s.release({"legacy-keep", "eth9"}) == std::vector<net::ip_address>{ip("10.0.0.7")});
+}
+
+TEST_CASE("a reservation the scan cannot read keeps its index entry, and the error is reported") {
+    temp_dir t;
+    cni::attachment b{"ctr-b", "eth0"};
+    {
+        auto s = disk_store::open(t.path, "net");
+        s.reserve(b, {}, {{ip("10.0.0.9"), 0}});
+    }
+    // Make 10.0.0.9 unreadable (a directory in its place) and the pointer unstamped, forcing a scan.
+    fs::remove(t.file("10.0.0.9"));
+    fs::create_directory(t.file("10.0.0.9"));
+    put(t.file("last_reserved_ip.0"), "10.0.0.9");
+    auto s = disk_store::open(t.path, "net");
+    try {
+        s.ensure_indexed(1);
+        FAIL("expected an error");
+    } catch (const cni::error& e) {
+        CHECK(e.number() == 5);
+        CHECK(std::string(e.what()).find("10.0.0.9") != std::string::npos);
+    }
+    CHECK(slurp(t.file(index_file_name(b))) == "ctr-b\r\neth0\r\n10.0.0.9");
+    fs::remove(t.file("10.0.0.9"));
 }
