@@ -10,3 +10,7 @@ foreach(t integration_host_local integration_host_local_crash integration_host_l
     add_dependencies(${t} host-local host-local-testhooks)
   endif()
 endforeach()
+# The flat-cost check compares timings: run it alone so other tests' load does not skew one side.
+if(TEST integration_host_local_concurrency)
+  set_tests_properties(integration_host_local_concurrency PROPERTIES RUN_SERIAL TRUE)
+endif()
