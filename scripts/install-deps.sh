@@ -12,6 +12,8 @@ packages=(
   iproute2 nftables iputils-ping socat conntrack
   # the reference plugins, for compatibility tests and side-by-side benchmarks (/usr/lib/cni)
   containernetworking-plugins
+  # the reference portmap (v1.1.1) programs iptables; bench/portmap_bench.sh runs it
+  iptables
 )
 
 SUDO=""
