@@ -20,6 +20,7 @@ TEST_CASE("wharf demo passes and leaves nothing behind") {
     std::string path = ours ? bin : "/usr/lib/cni";
     if (!ours) REQUIRE(fs::exists("/usr/lib/cni/bridge"));
     netns_sandbox host("wdh");
+    host.exec("ip link set lo up");  // a real host's loopback is up: the demo reaches 127.0.0.1:8080
     const std::string in_host = "nsenter --net=" + host.path() + " ";
     auto netns_before = run_shell("ls /run/netns");
     auto links_before = run_shell(in_host + "ip -br link | awk '{print $1}' | sort");
@@ -43,6 +44,7 @@ TEST_CASE("wharf demo cleans up when interrupted") {
     bool ours = fs::exists(bin + "/bridge") && fs::exists(bin + "/portmap");
     std::string path = ours ? bin : "/usr/lib/cni";
     netns_sandbox host("wdh");
+    host.exec("ip link set lo up");  // a real host's loopback is up: the demo reaches 127.0.0.1:8080
     const std::string in_host = "nsenter --net=" + host.path() + " ";
     auto netns_before = run_shell("ls /run/netns");
     auto links_before = run_shell(in_host + "ip -br link | awk '{print $1}' | sort");
