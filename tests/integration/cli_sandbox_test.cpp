@@ -17,8 +17,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Private NETCONFPATH, cache and state dirs, a unique bridge and subnet, and a `wharf` runner.
+// Private NETCONFPATH, cache and state dirs, a unique bridge and subnet, and a `wharf` runner. `wharf`
+// runs inside a throwaway "host" namespace (nsenter --net), so the bridge, its gateway address and the
+// forwarding sysctl it switches on never touch the real host.
 struct cli_env {
+    netns_sandbox host{"wch"};
     std::string dir, bridge = unique_name("wcb"), subnet = unique_subnet_v4(), prefix = unique_name("s");
     std::string cni_path = std::string(WHARF_BIN_DIR) + ":/usr/lib/cni";
     cli_env() {
@@ -36,14 +39,16 @@ struct cli_env {
     }
     ~cli_env() {
         for (const char* sb : {"a", "b", "c", "h"}) wharf("sandbox rm --force " + prefix + sb);
-        run_shell("ip link del " + bridge + " 2>/dev/null");
+        run_shell("ip -n " + host.name() + " link del " + bridge + " 2>/dev/null");
         fs::remove_all(dir);
     }
     std::string env() const {
         return "NETCONFPATH=" + dir + "/conf WHARF_CACHE_DIR=" + dir + "/cache WHARF_STATE_DIR=" + dir + "/state CNI_PATH=" + cni_path + " ";
     }
     std::string wharf(const std::string& args, int* rc = nullptr) const {
-        return run_shell(env() + WHARF_BIN_DIR "/wharf " + args + " 2>&1", rc);
+        return run_shell(env() + in_host() + WHARF_BIN_DIR "/wharf " + args + " 2>&1", rc);
+    }
+    std::string in_host() const { return "nsenter --net=" + host.path() + " ";
     }
     std::string name(const char* s) const { return prefix + s; }
 };
@@ -77,7 +82,7 @@ TEST_CASE("add, check, del with the environment cnitool uses; the cache file is 
 
     // CNI_CONTAINERID, CNI_IFNAME and CNI_ARGS are honoured.
     e.wharf("add lo " + ns.path(), &rc);
-    run_shell(e.env() + "CNI_CONTAINERID=mine CNI_IFNAME=lo0 CNI_ARGS=IgnoreUnknown=1 " WHARF_BIN_DIR "/wharf add lo " + ns.path(), &rc);
+    run_shell(e.env() + "CNI_CONTAINERID=mine CNI_IFNAME=lo0 CNI_ARGS=IgnoreUnknown=1 " + e.in_host() + WHARF_BIN_DIR "/wharf add lo " + ns.path(), &rc);
     CHECK(rc == 0);
     json mine = json::parse(std::ifstream(e.dir + "/cache/results/lo-mine-lo0"));
     CHECK(mine["cniArgs"] == json::parse(R"([["IgnoreUnknown","1"]])"));
@@ -164,7 +169,7 @@ TEST_CASE("run --net NET, none, host, container:OTHER; run a command inside; con
     CHECK(rc == 3);
 
     // rm DELs every attachment: the host-side veth and the cache entry go.
-    auto veth_count = [&] { return json::parse(run_shell("ip -j link show master " + e.bridge)).size(); };
+    auto veth_count = [&] { return json::parse(run_shell("ip -n " + e.host.name() + " -j link show master " + e.bridge)).size(); };
     CHECK(veth_count() == 2);
     e.wharf("sandbox rm " + e.name("a") + " " + e.name("b") + " " + e.name("c") + " " + e.name("h"), &rc);
     CHECK(rc == 0);
@@ -188,7 +193,7 @@ TEST_CASE("inspect and net inspect agree with the kernel") {
     CHECK(eth0["index"] == k["ifindex"]);
     CHECK(eth0["mac"] == k["address"]);
     auto peer_index = k["link_index"].get<int>();
-    auto host = json::parse(run_shell("ip -j link show master " + e.bridge));
+    auto host = json::parse(run_shell("ip -n " + e.host.name() + " -j link show master " + e.bridge));
     REQUIRE(host.size() == 1);
     CHECK(eth0["peer"]["index"] == peer_index);
     CHECK(eth0["peer"]["name"] == host[0]["ifname"]);
