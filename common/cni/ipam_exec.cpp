@@ -14,6 +14,7 @@
 #include "base/unique_fd.hpp"
 #include "cni/error.hpp"
 #include "log/logging.hpp"
+#include "sys/child_process.hpp"
 
 extern char** environ;
 
@@ -35,33 +36,6 @@ std::vector<std::string> delegate_environment(command cmd) {
         if (std::strncmp(*e, "CNI_COMMAND=", 12) != 0) env.emplace_back(*e);
     env.push_back("CNI_COMMAND=" + std::string(command_name(cmd)));
     return env;
-}
-
-// Writes `input` to the child's stdin while reading its stdout, so neither side blocks on a full pipe.
-std::string pump(unique_fd to_child, unique_fd from_child, std::string_view input) {
-    std::string out;
-    std::size_t written = 0;
-    if (input.empty()) to_child.reset();
-    else fcntl(to_child.get(), F_SETFL, O_NONBLOCK);
-    for (;;) {
-        pollfd fds[2] = {{from_child.get(), POLLIN, 0}, {to_child.get(), POLLOUT, 0}};
-        if (::poll(fds, to_child ? 2 : 1, -1) < 0) {
-            if (errno == EINTR) continue;
-            throw_errno("poll delegated plugin pipes");
-        }
-        if (to_child && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
-            ssize_t n = ::write(to_child.get(), input.data() + written, input.size() - written);
-            if (n > 0) written += static_cast<std::size_t>(n);
-            if ((n < 0 && errno != EAGAIN && errno != EINTR) || written == input.size()) to_child.reset();
-        }
-        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-            char buf[16384];
-            ssize_t n = ::read(from_child.get(), buf, sizeof buf);
-            if (n > 0) out.append(buf, static_cast<std::size_t>(n));
-            else if (n == 0 || (errno != EINTR && errno != EAGAIN)) break;
-        }
-    }
-    return out;
 }
 
 [[noreturn]] void rethrow_delegate_error(const std::string& type, const exec_output& o) {
@@ -100,39 +74,12 @@ std::string find_plugin(const std::string& type, const std::vector<std::string>&
 }
 
 exec_output exec_plugin(const std::string& binary, command cmd, std::string_view stdin_data) {
-    int in_pipe[2], out_pipe[2];
-    if (::pipe2(in_pipe, O_CLOEXEC) != 0) throw_errno("create stdin pipe for " + binary);
-    unique_fd in_read(in_pipe[0]), in_write(in_pipe[1]);
-    if (::pipe2(out_pipe, O_CLOEXEC) != 0) throw_errno("create stdout pipe for " + binary);
-    unique_fd out_read(out_pipe[0]), out_write(out_pipe[1]);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in_read.get(), STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, out_write.get(), STDOUT_FILENO);
     // stderr is inherited: the delegate's logs reach the runtime's log just as ours do.
-
-    std::vector<std::string> env = delegate_environment(cmd);
-    std::vector<char*> envp;
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::string arg0 = binary;
-    char* argv[] = {arg0.data(), nullptr};
-
-    pid_t pid = -1;
-    int rc = ::posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv, envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw os_error(rc, "exec IPAM plugin " + binary);
-    in_read.reset();
-    out_write.reset();
-
+    sys::piped_child child = sys::spawn_piped(binary, delegate_environment(cmd));
     exec_output o;
-    o.out = pump(std::move(in_write), std::move(out_read), stdin_data);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) throw_errno("wait for IPAM plugin " + binary);
-    }
-    o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    o.out = sys::exchange(std::move(child.to_child), std::move(child.from_child), stdin_data);
+    o.exit_code = sys::wait_exit_code(child.pid);
+    if (o.exit_code < 0) throw_errno("wait for IPAM plugin " + binary);
     log::debug("{} {} exited {}", binary, command_name(cmd), o.exit_code);
     return o;
 }

@@ -8,9 +8,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "base/os_error.hpp"
+#include "sys/child_process.hpp"
 #include "cni/error.hpp"
 #include "cni/ipam_exec.hpp"
 #include "log/logging.hpp"
@@ -64,15 +66,7 @@ pending_ipam::~pending_ipam() {
 }
 
 int pending_ipam::wait_exit() noexcept {
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0) {
-        if (errno != EINTR) {
-            pid_ = -1;
-            return -1;
-        }
-    }
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return sys::wait_exit_code(std::exchange(pid_, -1));
 }
 
 pending_ipam pending_ipam::start_add(const cni::context& ctx) {
@@ -80,26 +74,9 @@ pending_ipam pending_ipam::start_add(const cni::context& ctx) {
     if (type.empty()) throw cni::error(cni::code::invalid_config, "invalid network config: ipam.type is missing", "ipam.type");
     std::string binary = cni::find_plugin(type, ctx.req.path);
 
-    int in_pipe[2], out_pipe[2];
-    if (::pipe2(in_pipe, O_CLOEXEC) != 0) throw_errno("create stdin pipe for IPAM plugin " + binary);
-    unique_fd in_read(in_pipe[0]), in_write(in_pipe[1]);
-    if (::pipe2(out_pipe, O_CLOEXEC) != 0) throw_errno("create stdout pipe for IPAM plugin " + binary);
-    unique_fd out_read(out_pipe[0]), out_write(out_pipe[1]);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in_read.get(), STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, out_write.get(), STDOUT_FILENO);
-    std::vector<std::string> env = add_environment();
-    std::vector<char*> envp;
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::string arg0 = binary;
-    char* argv[] = {arg0.data(), nullptr};
-    pid_t pid = -1;
-    int rc = ::posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv, envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw os_error(rc, "exec IPAM plugin " + binary);
+    sys::piped_child child = sys::spawn_piped(binary, add_environment());
+    pid_t pid = child.pid;
+    unique_fd in_write = std::move(child.to_child), out_read = std::move(child.from_child);
 
     ::fcntl(in_write.get(), F_SETFL, O_NONBLOCK);
     pending_ipam p(std::move(type), ctx.conf.cni_version, pid, std::move(in_write), std::move(out_read), ctx.stdin_data);
