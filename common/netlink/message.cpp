@@ -10,7 +10,7 @@
 namespace wharf::netlink {
 
 message::message(std::uint16_t type, std::uint16_t flags, std::size_t capacity)
-    : buffer_(std::make_unique<std::byte[]>(capacity)), capacity_(capacity) {
+    : buffer_(std::make_unique_for_overwrite<std::byte[]>(capacity)), capacity_(capacity) {
     if (capacity < MNL_NLMSG_HDRLEN) throw std::length_error("netlink message capacity too small");
     nlh_ = mnl_nlmsg_put_header(buffer_.get());
     nlh_->nlmsg_type = type;
@@ -20,7 +20,7 @@ message::message(std::uint16_t type, std::uint16_t flags, std::size_t capacity)
 message message::copy_of(const nlmsghdr& received) {
     message m;
     m.capacity_ = MNL_ALIGN(received.nlmsg_len);
-    m.buffer_ = std::make_unique<std::byte[]>(m.capacity_);
+    m.buffer_ = std::make_unique_for_overwrite<std::byte[]>(m.capacity_);
     std::memcpy(m.buffer_.get(), &received, received.nlmsg_len);
     m.nlh_ = reinterpret_cast<nlmsghdr*>(m.buffer_.get());
     return m;

@@ -87,7 +87,7 @@ std::size_t socket::receive(const std::string& what) {
             if (errno == EINTR) continue;
             throw os_error(errno, "receive netlink reply to " + what);
         }
-        if (static_cast<std::size_t>(size) > buffer_.size()) buffer_.resize(static_cast<std::size_t>(size));
+        if (static_cast<std::size_t>(size) > buffer_.size()) buffer_.grow(static_cast<std::size_t>(size), 0);
         const ssize_t got = mnl_socket_recvfrom(sock_.get(), buffer_.data(), buffer_.size());
         if (got < 0) {
             if (errno == EINTR) continue;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/byte_buffer.hpp"
 #include "netlink/message.hpp"
 
 struct mnl_socket;
@@ -61,7 +62,7 @@ private:
     std::unique_ptr<mnl_socket, closer> sock_;
     std::uint32_t port_id_ = 0;
     std::uint32_t seq_ = 0;
-    std::vector<std::byte> buffer_;
+    byte_buffer buffer_;
 };
 
 }  // namespace wharf::netlink

@@ -111,7 +111,7 @@ void socket::send(std::span<const char> datagram, const std::string& what) {
 }
 
 std::span<const char> socket::receive(int timeout_ms, const std::string& what) {
-    if (rx_.empty()) rx_.resize(receive_buffer_size);
+    if (rx_.empty()) rx_.grow(receive_buffer_size, 0);
     pollfd p{fd(), POLLIN, 0};
     for (;;) {
         int ready = ::poll(&p, 1, timeout_ms);

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "base/byte_buffer.hpp"
 #include "base/unique_fd.hpp"
 
 struct mnl_socket;
@@ -61,7 +62,7 @@ private:
     std::uint32_t seq_ = 0;
     int sndbuf_ = 0;  // the kernel's current send and receive buffer sizes, as getsockopt reports them
     int rcvbuf_ = 0;
-    std::vector<char> rx_;
+    char_buffer rx_;
 };
 
 }  // namespace wharf::nft

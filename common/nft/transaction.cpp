@@ -41,7 +41,7 @@ std::string describe(std::string_view verb, std::string_view kind, family fam, s
 }  // namespace
 
 char* transaction::reserve_tail() {
-    if (buf_.size() < used_ + message_headroom) buf_.resize(std::max(buf_.size() * 2, used_ + message_headroom));
+    if (buf_.size() < used_ + message_headroom) buf_.grow(std::max(buf_.size() * 2, used_ + message_headroom), used_);
     return buf_.data() + used_;
 }
 

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "base/byte_buffer.hpp"
 #include "nft/objects.hpp"
 #include "nft/rule.hpp"
 #include "nft/socket.hpp"
@@ -80,7 +81,7 @@ private:
     void reset() noexcept;
 
     socket* sock_;
-    std::vector<char> buf_;  // the batch so far: BEGIN then each command
+    char_buffer buf_;  // the batch so far: BEGIN then each command (never zero-filled)
     std::size_t used_ = 0;
     std::uint32_t begin_seq_ = 0;
     std::uint32_t next_set_id_ = 1;
