@@ -18,7 +18,7 @@ struct piped_child {
     unique_fd from_child;  // the child's stdout
 };
 
-// posix_spawns `binary` with exactly `env`; `own_process_group` puts it in a process group of its own.
+// Starts `binary` (vfork + execve) with exactly `env`; `own_process_group` puts it in a process group of its own.
 // Throws os_error (errno of the failed pipe or spawn) naming the binary.
 piped_child spawn_piped(const std::string& binary, std::vector<std::string> env, bool own_process_group = false);
 
