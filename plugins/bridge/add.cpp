@@ -41,12 +41,13 @@ attachment_rules rules_for(const cni::context& ctx, const bridge_conf& conf, con
 cni::result add(const cni::context& ctx) {
     const bridge_conf conf = parse_bridge_conf(ctx.conf, ctx.req);
     auto ns = netns::handle::open(ctx.req.netns);
-    // Opened before the undo stack so that they outlive its compensations.
-    auto host = netlink::socket::open(NETLINK_ROUTE);
-    auto container = netns::open_socket(ns, NETLINK_ROUTE);
+    // Declared before the undo stack so that they outlive its compensations; opened once IPAM runs.
+    std::optional<netlink::socket> host_socket, container_socket;
+    std::optional<nft::socket> nft_socket;
     undo_stack undo;
 
-    // IPAM runs in its own process while this one builds the bridge and the veth pair.
+    // IPAM runs in its own process while this one builds the bridge and the veth pair. It starts
+    // first: its process start and its durable writes are the longest step of an ADD.
     std::optional<pending_ipam> ipam;
     bool ipam_finished = false;
     if (conf.has_ipam) {
@@ -64,6 +65,9 @@ cni::result add(const cni::context& ctx) {
         });
     }
 
+    netlink::socket& host = host_socket.emplace(netlink::socket::open(NETLINK_ROUTE));
+    netlink::socket& container = container_socket.emplace(netns::open_socket(ns, NETLINK_ROUTE));
+
     netlink::link_info br = ensure_bridge(host, conf);
 
     const std::string tag = owner_tag(ctx.conf.name, ctx.req.container_id, ctx.req.ifname);
@@ -74,6 +78,8 @@ cni::result add(const cni::context& ctx) {
         setup_port_vlans(host, netlink::link::get_link(host, pair.host_name).index, conf);
     const netlink::link_info inside = netlink::link::get_link(container, ctx.req.ifname);
 
+    // Opened while IPAM still runs: the rules need its addresses, the socket does not.
+    if ((conf.ip_masq && conf.has_ipam) || conf.isolation || conf.macspoofchk) nft_socket.emplace(nft::socket::open());
     cni::result r;
     r.cni_version = ctx.conf.cni_version;
     r.interfaces.push_back({.name = br.name, .mac = br.mac ? br.mac->to_string() : ""});
@@ -84,7 +90,7 @@ cni::result add(const cni::context& ctx) {
                             .sandbox = ctx.req.netns});
 
     if (conf.has_ipam) {
-        ipam_finished = true;  // finish() reaps the delegate whether it succeeds or throws
+        ipam_finished = true;  // its answer is read now, whether it succeeds or throws
         cni::result assigned = ipam->finish();
         if (assigned.ips.empty())
             throw cni::error(cni::code::internal, "IPAM plugin returned no IP configuration", "ipam.type");
@@ -107,13 +113,14 @@ cni::result add(const cni::context& ctx) {
     // The last step that can fail: one nftables transaction, all or nothing.
     attachment_rules rules = rules_for(ctx, conf, r, pair);
     if (!rules.empty()) {
-        auto nft_sock = nft::socket::open();
-        apply_rules(nft_sock, rules);
+        if (!nft_socket) nft_socket.emplace(nft::socket::open());
+        apply_rules(*nft_socket, rules);
     }
 
     // A bridge whose MAC was never pinned takes one from its ports: report what it has now.
     if (auto now = netlink::link::find_link(host, br.index); now && now->mac) r.interfaces[0].mac = now->mac->to_string();
     if (ctx.conf.dns) r.dns = *ctx.conf.dns;
+    if (ipam) ipam->confirm();
     undo.dismiss();
     return r;
 }

@@ -105,9 +105,16 @@ cni::result pending_ipam::finish() {
         }
     }
     to_child_.reset();
+    auto doc = nlohmann::json::parse(out, nullptr, false);
+    // Our delegates close stdout as soon as they have answered, before they are torn down: a result
+    // is used right away and the exit status collected by confirm(), when the ADD is otherwise done.
+    const bool looks_successful = doc.is_object() && !doc.contains("code");
+    if (looks_successful) {
+        std::string version = doc.contains("cniVersion") && doc["cniVersion"].is_string() ? doc["cniVersion"].get<std::string>() : version_;
+        return cni::result_from_json(doc, version);
+    }
     int exit_code = wait_exit();
     log::debug("IPAM {} ADD exited {}", type_, exit_code);
-    auto doc = nlohmann::json::parse(out, nullptr, false);
     if (exit_code != 0) {
         if (doc.is_object() && doc.contains("code") && doc["code"].is_number_unsigned()) {
             std::string msg = doc.value("msg", "IPAM plugin " + type_ + " failed");
@@ -119,8 +126,16 @@ cni::result pending_ipam::finish() {
     }
     if (!doc.is_object())
         throw cni::error(cni::code::decoding_failure, "IPAM plugin " + type_ + " returned no valid result", out.substr(0, 500));
-    std::string version = doc.contains("cniVersion") && doc["cniVersion"].is_string() ? doc["cniVersion"].get<std::string>() : version_;
-    return cni::result_from_json(doc, version);
+    throw cni::error(cni::code::internal, "IPAM plugin " + type_ + " exited 0 with an error object", out.substr(0, 500));
+}
+
+void pending_ipam::confirm() {
+    if (pid_ < 0) return;
+    int exit_code = wait_exit();
+    log::debug("IPAM {} ADD exited {}", type_, exit_code);
+    if (exit_code != 0)
+        throw cni::error(cni::code::internal,
+                         "IPAM plugin " + type_ + " printed a result but failed with exit code " + std::to_string(exit_code));
 }
 
 }  // namespace wharf::bridge

@@ -22,8 +22,12 @@ public:
     // Waits for a delegate that was never finished, so no zombie is left behind.
     ~pending_ipam();
 
-    // Waits for the delegate and returns its result (in the newest model); throws its error.
+    // Reads the delegate's answer and returns its result (in the newest model); throws its error.
+    // A successful answer is returned as soon as the delegate closes its stdout, which may be
+    // before it exits: call confirm() before relying on the result for good.
     cni::result finish();
+    // Waits for the delegate's exit; throws unless it exited 0.
+    void confirm();
 
 private:
     pending_ipam(std::string type, std::string version, pid_t pid, unique_fd to_child, unique_fd from_child,
