@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 
 namespace wharf::log {
 
@@ -88,7 +89,11 @@ void configure(const std::string& plugin, const std::string& log_file, const std
 bool enabled(level lvl) noexcept { return lvl != level::off && lvl >= current().threshold; }
 
 void write(level lvl, std::string_view message) noexcept {
+    // A plugin may log from two threads (the bridge's DEL releases IPAM in one): the logger is made
+    // on first use, so that must happen once.
+    static std::mutex making;
     try {
+        std::lock_guard lock(making);
         logger().log(to_spdlog(lvl), "{}", message);
     } catch (...) {
     }

@@ -2,6 +2,9 @@
 // Every step runs even when an earlier one failed; all failures are reported together.
 #include <linux/netlink.h>
 
+#include <exception>
+#include <thread>
+
 #include "bridge_conf.hpp"
 #include "cni/ipam_exec.hpp"
 #include "commands.hpp"
@@ -48,6 +51,21 @@ void del(const cni::context& ctx) {
     const std::string tag = owner_tag(ctx.conf.name, ctx.req.container_id, ctx.req.ifname);
     error_list errors;
 
+    // IPAM DEL runs in a thread of its own while the veth pair goes: removing a network device waits
+    // for the kernel's RCU grace periods (10-20 ms here), and the delegate's process start and store
+    // update wait for none of that. The order does not matter: the reference releases the address first.
+    std::exception_ptr ipam_failure;
+    std::jthread ipam_release;
+    if (conf.has_ipam) {
+        ipam_release = std::jthread([&] {
+            try {
+                cni::ipam_del(ctx);
+            } catch (...) {
+                ipam_failure = std::current_exception();
+            }
+        });
+    }
+
     errors.attempt("remove the veth pair", [&] {
         auto host = netlink::socket::open(NETLINK_ROUTE);
         bool removed = false;
@@ -62,7 +80,12 @@ void del(const cni::context& ctx) {
             remove_owned(sock, [&](const std::string& t) { return t == tag; });
         });
     }
-    if (conf.has_ipam) errors.attempt("release the IPAM reservation", [&] { cni::ipam_del(ctx); });
+    if (ipam_release.joinable()) {
+        ipam_release.join();
+        errors.attempt("release the IPAM reservation", [&] {
+            if (ipam_failure) std::rethrow_exception(ipam_failure);
+        });
+    }
     errors.throw_if_any("DEL of " + ctx.req.container_id + "/" + ctx.req.ifname + " on network " + ctx.conf.name);
 }
 
