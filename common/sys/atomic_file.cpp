@@ -30,6 +30,9 @@ void fsync_fd(int fd, const std::string& what) {
     if (::fsync(fd) != 0) throw_errno("fsync " + what);
 }
 
+// Only a hint: where it is not supported the later fsync does all the work.
+void start_writeback(int fd) { ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); }
+
 std::string temp_name(const std::string& name) {
     static std::atomic<unsigned> counter{0};
     return std::string(temp_prefix) + name + "." + std::to_string(::getpid()) + "." +
@@ -55,6 +58,7 @@ void write_file_atomic(int dir_fd, const std::string& dir_path, const std::strin
             if (::futimens(fd.get(), times) != 0) throw_errno("set times of " + tmp_path);
         }
         if (opts.sync_file) fsync_fd(fd.get(), tmp_path);
+        else if (opts.start_writeback) start_writeback(fd.get());
         if (::renameat(dir_fd, tmp.c_str(), dir_fd, name.c_str()) != 0)
             throw_errno("rename " + tmp_path + " to " + join(dir_path, name));
         renamed = true;
@@ -66,7 +70,7 @@ void write_file_atomic(int dir_fd, const std::string& dir_path, const std::strin
 }
 
 bool create_exclusive(int dir_fd, const std::string& dir_path, const std::string& name, std::string_view data,
-                      unsigned mode) {
+                      unsigned mode, bool sync) {
     const std::string path = join(dir_path, name);
     int raw = ::openat(dir_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
     if (raw < 0) {
@@ -77,7 +81,8 @@ bool create_exclusive(int dir_fd, const std::string& dir_path, const std::string
     try {
         if (::fchmod(fd.get(), mode) != 0) throw_errno("chmod " + path);
         write_all(fd.get(), data, path);
-        fsync_fd(fd.get(), path);
+        if (sync) fsync_fd(fd.get(), path);
+        else start_writeback(fd.get());
     } catch (...) {
         ::unlinkat(dir_fd, name.c_str(), 0);
         throw;
@@ -87,6 +92,13 @@ bool create_exclusive(int dir_fd, const std::string& dir_path, const std::string
 
 void fsync_dir(int dir_fd, const std::string& dir_path) {
     if (::fsync(dir_fd) != 0) throw_errno("fsync directory " + dir_path);
+}
+
+void fsync_file(int dir_fd, const std::string& dir_path, const std::string& name) {
+    int raw = ::openat(dir_fd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (raw < 0) throw_errno("open " + join(dir_path, name) + " to fsync it");
+    unique_fd fd(raw);
+    fsync_fd(fd.get(), join(dir_path, name));
 }
 
 bool remove_file(int dir_fd, const std::string& dir_path, const std::string& name) {

@@ -23,20 +23,26 @@ struct write_options {
     std::optional<timespec> mtime;
     // fsync the directory after the rename. Callers that rename several files may sync once at the end.
     bool sync_dir = true;
-    // fsync the file before the rename. Only a caller that makes many files durable at once (syncfs) and
-    // can tell a torn file from a good one may turn this off.
+    // fsync the file before the rename. Only a caller that makes many files durable at once (syncfs, or
+    // fsync_file after the rename) and can tell a torn file from a good one may turn this off.
     bool sync_file = true;
+    // Without sync_file: start writing the data back before the rename (sync_file_range), so that on a
+    // filesystem that orders data before metadata (ext4's default) the rename's journal commit carries it.
+    bool start_writeback = false;
 };
 
 void write_file_atomic(int dir_fd, const std::string& dir_path, const std::string& name, std::string_view data,
                        const write_options& opts = {});
 
-// Creates `name` exclusively with `data` and fsyncs it (not the directory: call fsync_dir).
+// Creates `name` exclusively with `data` and fsyncs it (not the directory: call fsync_dir); with
+// sync = false it only starts writing the data back, and the caller fsyncs later (fsync_file).
 // Returns false, creating nothing, when the name already exists.
 bool create_exclusive(int dir_fd, const std::string& dir_path, const std::string& name, std::string_view data,
-                      unsigned mode = 0600);
+                      unsigned mode = 0600, bool sync = true);
 
 void fsync_dir(int dir_fd, const std::string& dir_path);
+// fsync of an existing file by name.
+void fsync_file(int dir_fd, const std::string& dir_path, const std::string& name);
 
 // Removes `name`; returns false when it did not exist.
 bool remove_file(int dir_fd, const std::string& dir_path, const std::string& name);

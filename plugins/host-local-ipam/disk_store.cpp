@@ -5,12 +5,26 @@
 //      attachment (or is torn and listed in that attachment's index). A stale index entry therefore can
 //      never release an address that has since gone to someone else.
 //  I2  The index is written before the reservation files it lists (intent first), and removed only after
-//      the files it lists are gone, with a directory fsync between. So every reservation file we create is
-//      listed in its owner's index at every instant, including after a power cut.
-//  Cost: ADD makes 5 fsyncs (index file and directory, reservation file, pointer file, directory); DEL
-//  makes 1 (the directory, after the reservation files are gone). Neither depends on the store's size.
-//  I3  Writes of the index and of last_reserved_ip are atomic (temp file, fsync, rename, directory fsync);
-//      a reservation is an O_CREAT|O_EXCL create, written and fsynced before ADD returns.
+//      the files it lists are gone. So every reservation file we create is listed in its owner's index at
+//      every instant that a running system can observe.
+//  I3  Writes of the index and of last_reserved_ip are atomic (temp file, rename); a reservation is an
+//      O_CREAT|O_EXCL create. Reservations and last_reserved_ip are fsynced, file and directory, before ADD
+//      returns; DEL fsyncs the directory after removing reservation files. ADD writes everything first and
+//      fsyncs after, so that on ext4 one journal commit covers it all; each later fsync then only costs
+//      the device cache flush that ext4 issues for every fsync (about 0.4 ms on this VM's disk). The pointer's data is pushed to disk before its rename is (sync_file_range), which keeps the
+//      rename atomic across a power cut wherever data is ordered before metadata (ext4's default);
+//      elsewhere a power cut may leave the pointer empty, which only restarts round robin at the range's
+//      start: it is never read as a reservation.
+//  I4  The index is a cache of what the reservation files say (each names its owner), valid for one boot:
+//      .wharf-boot holds the boot ID (/proc/sys/kernel/random/boot_id) under which the store was last
+//      fully indexed, and the first operation of every other boot scans the store and rebuilds the index
+//      (ensure_indexed). A power cut always starts a new boot, so an index write it lost can never be
+//      trusted afterwards: the index needs no fsync, and I2 needs no ordering on disk, only in the page
+//      cache, which every process sees in the order it was written. A kernel that gives no boot ID gets
+//      the durable index instead (file and directory fsynced before the reservations are created).
+//  Cost: ADD makes 3 fsyncs (reservation file, pointer file, directory), one journal commit on ext4; it
+//  made 5 fsyncs, each with its own commit, while the index was durable (2.5 ms here, now 1.5 ms). DEL
+//  makes 1. Neither depends on the store's size.
 //
 // ADD, killed at each point:
 //   before the index write      nothing changed.
@@ -25,8 +39,9 @@
 //   an ADD ignores the entries (I1), GC drops them.
 // GC, killed midway: whatever it released is released; indexes it did not rewrite hold stale entries,
 //   harmless by I1; it runs again in full next time.
-// Index rebuild (after another writer), killed midway: the stamp on last_reserved_ip is restored only
-//   after syncfs, so the next operation sees the store as not yet indexed and scans again.
+// Index rebuild (after another writer, or the first operation of a boot), killed midway: the stamp on
+//   last_reserved_ip and the boot marker are written only after every index file, so the next operation
+//   sees the store as not yet indexed and scans again.
 //
 // Other writers: the reference plugin takes the same lock but keeps no index. It rewrites
 // last_reserved_ip.<i> in place on every reservation, which replaces the file's mtime; ours are renamed
@@ -62,6 +77,7 @@ namespace {
 constexpr std::string_view line_break = "\r\n";
 constexpr std::string_view index_prefix = ".wharf-att.";
 constexpr std::string_view last_ip_prefix = "last_reserved_ip.";
+constexpr const char* boot_marker = ".wharf-boot";
 // 2000-01-01T00:00:00Z: no in-place write can produce it, since writing sets the mtime to now.
 constexpr timespec stamp = {946684800, 0};
 
@@ -136,6 +152,17 @@ std::string format_index(const cni::attachment& a, const std::vector<ip_address>
     return out;
 }
 
+// This boot's ID, or "" when the kernel does not tell (then the index is kept durable, see I4).
+std::string current_boot_id() {
+    int raw = ::open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+    if (raw < 0) return {};
+    unique_fd fd(raw);
+    char buf[64];
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n <= 0) return {};
+    return trim(std::string_view(buf, static_cast<std::size_t>(n)));
+}
+
 void make_dir(const std::string& path, bool& created) {
     if (::mkdir(path.c_str(), 0755) == 0) {
         created = true;
@@ -183,7 +210,8 @@ struct disk_store::scan_result {
 };
 
 disk_store::disk_store(unique_fd dir_fd, std::string dir, sys::file_lock lock, step_hook hook)
-    : dir_fd_(std::move(dir_fd)), dir_(std::move(dir)), lock_(std::move(lock)), hook_(std::move(hook)) {}
+    : dir_fd_(std::move(dir_fd)), dir_(std::move(dir)), lock_(std::move(lock)), hook_(std::move(hook)),
+      boot_id_(current_boot_id()) {}
 
 disk_store disk_store::open(const std::string& data_dir, const std::string& network, step_hook hook) {
     std::string dir = data_dir;
@@ -234,22 +262,39 @@ std::optional<std::vector<ip_address>> disk_store::read_index(const cni::attachm
     return rec->ips;
 }
 
-void disk_store::write_index(const cni::attachment& a, const std::vector<ip_address>& ips, bool sync) {
+void disk_store::write_index(const cni::attachment& a, const std::vector<ip_address>& ips) {
+    const bool durable = boot_id_.empty();  // I4
     sys::write_file_atomic(dir_fd_.get(), dir_, index_file_name(a), format_index(a, ips),
-                           {.mode = 0600, .mtime = std::nullopt, .sync_dir = sync});
+                           {.mode = 0600, .mtime = std::nullopt, .sync_dir = durable, .sync_file = durable});
+}
+
+bool disk_store::indexed_this_boot() {
+    if (boot_id_.empty()) return true;  // no boot ID: the index is durable instead
+    auto marker = sys::read_small_file(dir_fd_.get(), dir_, boot_marker);
+    return marker && trim(*marker) == boot_id_;
 }
 
 bool disk_store::ensure_indexed(std::size_t range_set_count) {
-    bool dirty = false;
-    for (std::size_t i = 0; i < range_set_count && !dirty; ++i) {
+    bool foreign = false;
+    for (std::size_t i = 0; i < range_set_count && !foreign; ++i) {
         auto st = sys::stat_at(dir_fd_.get(), dir_, last_ip_name(i));
-        if (st && !is_stamped(*st)) dirty = true;
+        if (st && !is_stamped(*st)) foreign = true;
     }
-    if (!dirty) return false;
-    log::info("{}: reservations written by another plugin found; indexing the store", dir_);
+    const bool new_boot = !indexed_this_boot();
+    if (!foreign && !new_boot) return false;
+    if (foreign) log::info("{}: reservations written by another plugin found; indexing the store", dir_);
+    else log::debug("{}: first use since boot {}; indexing the store", dir_, boot_id_);
     std::vector<std::string> errors;
     auto s = scan(errors);
     rebuild_index(s, range_set_count, errors);
+    if (errors.empty() && new_boot) {
+        try {
+            sys::write_file_atomic(dir_fd_.get(), dir_, boot_marker, boot_id_,
+                                   {.mode = 0600, .mtime = std::nullopt, .sync_dir = false, .sync_file = false});
+        } catch (const std::exception& ex) {
+            errors.push_back(ex.what());
+        }
+    }
     if (!errors.empty())
         throw cni::error(cni::code::io_failure, fmt::format("index store {}: {}", dir_, errors.front()),
                          fmt::format("{} errors", errors.size()));
@@ -331,14 +376,15 @@ void disk_store::rebuild_index(scan_result& s, std::size_t range_set_count, std:
         std::string content = format_index(rec.key, rec.ips);
         auto it = s.index_files.find(name);
         if (it != s.index_files.end() && it->second == content) continue;
-        // No fsync per file: one syncfs below covers them all before the stamp is restored.
+        // No fsync per file: the index is a per-boot cache (I4); without a boot ID, one syncfs below
+        // covers them all before the stamp is restored.
         attempt([&] {
             sys::write_file_atomic(dir_fd_.get(), dir_, name, content,
                                    {.mode = 0600, .mtime = std::nullopt, .sync_dir = false, .sync_file = false});
         });
         wrote = true;
     }
-    if (wrote) {
+    if (wrote && boot_id_.empty()) {
         if (::syncfs(dir_fd_.get()) != 0) errors.push_back(fmt::format("syncfs {}: {}", dir_, std::strerror(errno)));
     } else if (removed) {
         attempt([&] { sys::fsync_dir(dir_fd_.get(), dir_); });
@@ -386,14 +432,14 @@ void disk_store::reserve(const cni::attachment& a, const std::vector<ip_address>
     if (added.empty()) return;
     std::vector<ip_address> all = held;
     for (const auto& n : added) all.push_back(n.ip);
-    write_index(a, all, true);  // I2: intent first, durable
+    write_index(a, all);  // I2: intent first
     step("add:index-written");
 
     std::vector<ip_address> claimed;
     try {
         const std::string content = owner_content(a);
         for (const auto& n : added) {
-            if (!sys::create_exclusive(dir_fd_.get(), dir_, n.ip.to_string(), content, 0600))
+            if (!sys::create_exclusive(dir_fd_.get(), dir_, n.ip.to_string(), content, 0600, /*sync=*/false))
                 throw cni::error(cni::code::try_again_later,
                                  fmt::format("reserve {} in {}: the address was claimed by a writer that does not "
                                              "hold the store's lock", n.ip.to_string(), dir_));
@@ -402,7 +448,12 @@ void disk_store::reserve(const cni::attachment& a, const std::vector<ip_address>
         }
         for (const auto& n : added)
             sys::write_file_atomic(dir_fd_.get(), dir_, last_ip_name(n.set_index), n.ip.to_string(),
-                                   {.mode = 0600, .mtime = stamp, .sync_dir = false});
+                                   {.mode = 0600, .mtime = stamp, .sync_dir = false, .sync_file = false,
+                                    .start_writeback = true});
+        // I3: everything is written (and its writeback started) before the first fsync, so that on
+        // ext4 one journal commit makes it all durable and the other fsyncs find nothing left to do.
+        for (const auto& ip : claimed) sys::fsync_file(dir_fd_.get(), dir_, ip.to_string());
+        for (const auto& n : added) sys::fsync_file(dir_fd_.get(), dir_, last_ip_name(n.set_index));
         sys::fsync_dir(dir_fd_.get(), dir_);
         step("add:done");
     } catch (...) {
@@ -413,7 +464,7 @@ void disk_store::reserve(const cni::attachment& a, const std::vector<ip_address>
                 sys::remove_file(dir_fd_.get(), dir_, index_file_name(a));
                 sys::fsync_dir(dir_fd_.get(), dir_);
             } else {
-                write_index(a, held, true);
+                write_index(a, held);
             }
         } catch (const std::exception& ex) {
             log::error("rolling back reservation for {}/{} in {}: {}", a.container_id, a.ifname, dir_, ex.what());
@@ -442,10 +493,9 @@ std::vector<ip_address> disk_store::release(const cni::attachment& a) {
                 if (sys::remove_file(dir_fd_.get(), dir_, ip.to_string()) && !o->torn()) released.push_back(ip);
             }
         }
-        sys::fsync_dir(dir_fd_.get(), dir_);  // I2: files gone durably before the index goes
+        sys::fsync_dir(dir_fd_.get(), dir_);  // I3: the release is durable
         step("del:addresses-removed");
-        // No second directory fsync: should a power cut undo this removal, the index lists only addresses
-        // whose files are gone, which DEL, ADD and GC all treat as not held (I1).
+        // No directory fsync for the index: it is rebuilt after a power cut (I4).
         sys::remove_file(dir_fd_.get(), dir_, index_file_name(key));
     };
     release_listed(a, false);

@@ -8,6 +8,7 @@
 // never equal "<id>\r\n<ifname>" or "<id>"):
 //   <dataDir>/<network>/.wharf-att.<id>@<ifname>   the index: "<id>\r\n<ifname>\r\n<ip>[\r\n<ip>...]"
 //   <dataDir>/<network>/.wharf-tmp.*               a temp file of an interrupted atomic write
+//   <dataDir>/<network>/.wharf-boot                the boot ID under which the index was last rebuilt
 // The index makes ADD and DEL cost independent of the number of reservations; see disk_store.cpp for
 // how it stays consistent across crashes and across writers that do not keep it.
 #include <cstddef>
@@ -59,9 +60,10 @@ public:
     const std::string& dir() const noexcept { return dir_; }
 
     // Makes sure every reservation is indexed. Another writer that keeps no index (the reference plugin)
-    // rewrites last_reserved_ip.<i> in place, which drops our stamp from the file; when any of the first
-    // `range_set_count` pointers lacks it, this scans the store once and indexes what it finds.
-    // Returns true when it scanned.
+    // rewrites last_reserved_ip.<i> in place, which drops our stamp from the file; and the index is a
+    // cache valid for one boot (.wharf-boot). When any of the first `range_set_count` pointers lacks the
+    // stamp, or the store was not indexed during this boot, this scans the store once and indexes what
+    // it finds. Returns true when it scanned.
     bool ensure_indexed(std::size_t range_set_count);
 
     // The addresses reserved for `a`, in index order. Removes torn files the index lists (an ADD that
@@ -94,7 +96,8 @@ private:
     scan_result scan(std::vector<std::string>& errors);
     void rebuild_index(scan_result& s, std::size_t range_set_count, std::vector<std::string>& errors);
     std::optional<std::vector<net::ip_address>> read_index(const cni::attachment& a, bool& corrupt);
-    void write_index(const cni::attachment& a, const std::vector<net::ip_address>& ips, bool sync);
+    void write_index(const cni::attachment& a, const std::vector<net::ip_address>& ips);
+    bool indexed_this_boot();
     void step(std::string_view name) const {
         if (hook_) hook_(name);
     }
@@ -103,6 +106,7 @@ private:
     std::string dir_;
     sys::file_lock lock_;
     step_hook hook_;
+    std::string boot_id_;  // "" when the kernel gives none
 };
 
 }  // namespace wharf::ipam

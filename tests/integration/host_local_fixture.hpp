@@ -81,7 +81,7 @@ struct store_fixture {
         std::vector<std::string> out;
         for (const auto& e : std::filesystem::directory_iterator(dir())) {
             std::string n = e.path().filename();
-            if (n.starts_with(".")) out.push_back(n);
+            if (n.starts_with(".") && n != ".wharf-boot") out.push_back(n);
         }
         std::sort(out.begin(), out.end());
         return out;

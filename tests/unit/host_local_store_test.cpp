@@ -56,7 +56,9 @@ TEST_CASE("reserve writes the reference layout plus an index; release removes bo
     cni::attachment a{"ctr-a", "eth0"};
     {
         auto s = disk_store::open(t.path, "net");
-        CHECK_FALSE(s.ensure_indexed(2));  // a new store has nothing to index
+        CHECK(s.ensure_indexed(2));        // the first use in a boot indexes the (empty) store
+        CHECK_FALSE(s.ensure_indexed(2));  // once per boot
+        CHECK(slurp(t.file(".wharf-boot")) == slurp("/proc/sys/kernel/random/boot_id").substr(0, 36));
         CHECK(s.held_by(a).empty());
         s.reserve(a, {}, {{ip("10.0.0.2"), 0}, {ip("fd00::2"), 1}});
         CHECK(s.held_by(a) == std::vector<net::ip_address>{ip("10.0.0.2"), ip("fd00::2")});
@@ -122,6 +124,24 @@ TEST_CASE("reservations written by another plugin are indexed once, then release
     CHECK(s.release({"old-ctr", "eth0"}) == std::vector<net::ip_address>{ip("10.0.0.6")});
     CHECK_FALSE(fs::exists(t.file("10.0.0.5")));
     CHECK_FALSE(fs::exists(t.file("10.0.0.6")));
+}
+
+TEST_CASE("an index from an earlier boot is not trusted: the first use in a boot rebuilds it") {
+    temp_dir t;
+    cni::attachment a{"ctr-a", "eth0"};
+    {
+        auto s = disk_store::open(t.path, "net");
+        s.ensure_indexed(1);
+        s.reserve(a, {}, {{ip("10.0.0.2"), 0}});
+    }
+    // As after a power cut that lost the (unsynced) index but kept the fsynced reservation file.
+    fs::remove(t.file(index_file_name(a)));
+    put(t.file(".wharf-boot"), "00000000-0000-0000-0000-000000000000");
+    auto s = disk_store::open(t.path, "net");
+    CHECK(s.ensure_indexed(1));
+    CHECK(s.held_by(a) == std::vector<net::ip_address>{ip("10.0.0.2")});
+    CHECK_FALSE(s.ensure_indexed(1));
+    CHECK(s.release(a) == std::vector<net::ip_address>{ip("10.0.0.2")});
 }
 
 TEST_CASE("a stale index entry never releases another owner's address; a torn listed file is swept") {
