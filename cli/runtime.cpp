@@ -86,7 +86,8 @@ json convert_result(const json& result, const std::string& version) {
     return cni::to_json(cni::result_from_json(result, from), version);
 }
 
-runtime::runtime(runtime_options options) : options_(std::move(options)), cache_(options_.cache_dir) {}
+runtime::runtime(runtime_options options)
+    : options_(std::move(options)), cache_(options_.cache_dir), version_cache_(options_.cache_dir) {}
 
 std::string runtime::find_plugin(const std::string& type) const {
     if (type.empty() || type.find('/') != std::string::npos || type == "." || type == "..")
@@ -105,6 +106,11 @@ std::string runtime::find_plugin(const std::string& type) const {
 
 std::vector<std::string> runtime::supported_versions(const std::string& binary) {
     if (auto it = versions_.find(binary); it != versions_.end()) return it->second;
+    struct stat st {};
+    const bool known_file = ::stat(binary.c_str(), &st) == 0;
+    if (known_file) {
+        if (auto cached = version_cache_.find(binary, st)) return versions_[binary] = *cached;
+    }
     plugin_call call{.command = "VERSION", .path = options_.path, .own_process_group = options_.own_process_group};
     auto o = exec_plugin(binary, call, json{{"cniVersion", std::string(cni::latest_version)}}.dump());
     std::vector<std::string> out;
@@ -116,6 +122,7 @@ std::vector<std::string> runtime::supported_versions(const std::string& binary) 
         // A plugin too old to answer VERSION speaks the versions before it existed.
         out = {"0.1.0", "0.2.0"};
     }
+    if (known_file && o.exit_code == 0) version_cache_.store(binary, st, out);
     versions_[binary] = out;
     return out;
 }

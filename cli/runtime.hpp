@@ -22,6 +22,7 @@
 #include "cli/conf_loader.hpp"
 #include "cli/failure.hpp"
 #include "cli/result_cache.hpp"
+#include "cli/version_cache.hpp"
 
 namespace wharf::cli {
 
@@ -66,7 +67,8 @@ public:
     void gc(const network_list& list, const std::vector<gc_attachment>& valid);
     void status(const network_list& list);
 
-    // The version the chain is run with (see above); asks each plugin's VERSION at most once.
+    // The version the chain is run with (see above); asks each plugin's VERSION at most once, and not
+    // at all while version_cache holds its answer.
     std::string chain_version(const network_list& list);
     std::string find_plugin(const std::string& type) const;
     const result_cache& cache() const noexcept { return cache_; }
@@ -82,6 +84,7 @@ private:
 
     runtime_options options_;
     result_cache cache_;
+    version_cache version_cache_;
     std::map<std::string, std::vector<std::string>> versions_;
     std::map<std::string, std::string> chain_versions_;
 };

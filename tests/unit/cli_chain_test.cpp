@@ -1,6 +1,7 @@
 // The runtime's chain discipline, the result cache and version negotiation, with recording plugins
 // (tiny scripts that log each call and keep its stdin): no root, no kernel state.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -133,6 +134,49 @@ TEST_CASE("version negotiation: the list's version when all speak it, else the h
     CHECK(rt.chain_version(list) == "1.0.0");
     rt.add(list, {.container_id = "c", .netns = "/x"});
     CHECK(r.stdin_of("rec-a", "ADD")["cniVersion"] == "1.0.0");
+}
+
+TEST_CASE("VERSION answers are kept on disk while the binary is unchanged") {
+    recorder r(plugin_list{{"rec-a", all_versions}, {"rec-b", R"(["0.3.1","0.4.0","1.0.0"])"}});
+    auto list = two_plugins("1.1.0");
+    auto version_calls = [&] {
+        std::string log = r.log();
+        std::size_t n = 0;
+        for (std::size_t at = log.find("VERSION "); at != std::string::npos; at = log.find("VERSION ", at + 1)) ++n;
+        return n;
+    };
+    {
+        runtime rt({.path = {r.dir}, .cache_dir = r.dir + "/cache"});
+        CHECK(rt.chain_version(list) == "1.0.0");
+    }
+    CHECK(version_calls() == 2);
+    CHECK(fs::exists(r.dir + "/cache/wharf/plugin-versions.json"));
+    {
+        runtime rt({.path = {r.dir}, .cache_dir = r.dir + "/cache"});  // a new process, as the next call
+        CHECK(rt.chain_version(list) == "1.0.0");
+    }
+    CHECK(version_calls() == 2);
+
+    // An upgraded plugin (rewritten in place: a new mtime) is asked again, and its new answer counts.
+    std::string b = r.dir + "/rec-b";
+    std::string script = slurp(b);
+    script.replace(script.find(R"(["0.3.1","0.4.0","1.0.0"])"), 25, R"(["0.3.1","0.4.0","1.1.0"])");
+    std::ofstream(b, std::ios::trunc) << script;
+    struct timespec later[2] = {{0, UTIME_OMIT}, {0, UTIME_NOW}};
+    ::utimensat(AT_FDCWD, b.c_str(), later, 0);
+    {
+        runtime rt({.path = {r.dir}, .cache_dir = r.dir + "/cache"});
+        CHECK(rt.chain_version(list) == "1.1.0");
+    }
+    CHECK(version_calls() == 3);
+
+    // A corrupt cache file is a miss, not an error.
+    std::ofstream(r.dir + "/cache/wharf/plugin-versions.json", std::ios::trunc) << "{not json";
+    {
+        runtime rt({.path = {r.dir}, .cache_dir = r.dir + "/cache"});
+        CHECK(rt.chain_version(list) == "1.1.0");
+    }
+    CHECK(version_calls() == 5);
 }
 
 TEST_CASE("GC DELs stale cached attachments and sends the valid ones (1.1.0)") {
