@@ -1,14 +1,13 @@
 #include "cli/container_id.hpp"
 
-#include <openssl/sha.h>
-
 #include <cstdio>
+
+#include "cli/sha512.hpp"
 
 namespace wharf::cli {
 
 std::string container_id_for_netns(const std::string& absolute_netns_path) {
-    unsigned char digest[SHA512_DIGEST_LENGTH];
-    SHA512(reinterpret_cast<const unsigned char*>(absolute_netns_path.data()), absolute_netns_path.size(), digest);
+    const auto digest = sha512(absolute_netns_path);
     std::string id = "cnitool-";
     char hex[3];
     for (int i = 0; i < 10; ++i) {

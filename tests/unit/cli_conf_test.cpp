@@ -1,5 +1,7 @@
 // wharf's configuration loading against libcni's rules, and the small parsers of the command line.
 #include <doctest/doctest.h>
+
+#include <cstdio>
 #include <unistd.h>
 
 #include <filesystem>
@@ -11,6 +13,7 @@
 #include "cli/failure.hpp"
 #include "cli/plugin_exec.hpp"
 #include "cli/port_mapping.hpp"
+#include "cli/sha512.hpp"
 
 using namespace wharf::cli;
 namespace fs = std::filesystem;
@@ -135,6 +138,29 @@ TEST_CASE("load_all lists every file, marks errors and shadowed names") {
     CHECK_FALSE(all[1].list);
     CHECK_FALSE(all[1].problem.empty());
     CHECK(all[2].shadowed);
+}
+
+TEST_CASE("SHA-512 matches the FIPS 180-4 examples, across block boundaries") {
+    auto hex = [](std::string_view data) {
+        std::string out;
+        char b[3];
+        for (auto byte : wharf::cli::sha512(data)) {
+            std::snprintf(b, sizeof b, "%02x", byte);
+            out += b;
+        }
+        return out;
+    };
+    CHECK(hex("") == "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+                     "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e");
+    CHECK(hex("abc") == "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+                        "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+    // 112 bytes: the padding needs a second block.
+    CHECK(hex("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrs"
+              "mnopqrstnopqrstu") ==
+          "8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018"
+          "501d289e4900f7e4331b99dec4b5433ac7d329eeb6dd26545e96e55b874be909");
+    CHECK(hex(std::string(1000000, 'a')) == "e718483d0ce769644e2e42c7bc15b4638e1f98b13b2044285632a803afa973eb"
+                                            "de0ff244877ea60a4cb0432ce577c31beb009c5c2c49aa2e4eadb217ad8cc09b");
 }
 
 TEST_CASE("the container ID from a netns path is cnitool's") {
