@@ -41,15 +41,17 @@ attachment_rules rules_for(const cni::context& ctx, const bridge_conf& conf, con
 cni::result add(const cni::context& ctx) {
     const bridge_conf conf = parse_bridge_conf(ctx.conf, ctx.req);
     auto ns = netns::handle::open(ctx.req.netns);
-    // Declared before the undo stack so that they outlive its compensations; opened once IPAM runs.
+    // What a compensation uses is declared before the undo stack, so that it outlives the compensations
+    // (locals die in reverse order), or copied into it (the veth's name, the owner tag); the sockets
+    // are opened once IPAM runs.
     std::optional<netlink::socket> host_socket, container_socket;
     std::optional<nft::socket> nft_socket;
+    std::optional<pending_ipam> ipam;
+    bool ipam_finished = false;
     undo_stack undo;
 
     // IPAM runs in its own process while this one builds the bridge and the veth pair. It starts
     // first: its process start and its durable writes are the longest step of an ADD.
-    std::optional<pending_ipam> ipam;
-    bool ipam_finished = false;
     if (conf.has_ipam) {
         ipam.emplace(pending_ipam::start_add(ctx));
         undo.push("release the IPAM reservation", [&] {
@@ -73,7 +75,7 @@ cni::result add(const cni::context& ctx) {
     const std::string tag = owner_tag(ctx.conf.name, ctx.req.container_id, ctx.req.ifname);
     veth_pair pair = create_veth_pair(host, container, ns, ctx.req.ifname, br, conf,
                                       veth_alias(tag, ctx.conf.name, ctx.req.container_id, ctx.req.ifname));
-    undo.push("remove host veth " + pair.host_name, [&] { netlink::link::remove(host, pair.host_name); });
+    undo.push("remove host veth " + pair.host_name, [&, name = pair.host_name] { netlink::link::remove(host, name); });
     if (conf.vlan_filtering())
         setup_port_vlans(host, netlink::link::get_link(host, pair.host_name).index, conf);
     const netlink::link_info inside = netlink::link::get_link(container, ctx.req.ifname);
@@ -110,17 +112,21 @@ cni::result add(const cni::context& ctx) {
         netlink::link::set_up(container, inside.index);
     }
 
-    // The last step that can fail: one nftables transaction, all or nothing.
-    attachment_rules rules = rules_for(ctx, conf, r, pair);
+    // One nftables transaction, all or nothing; undone only if IPAM's exit status (below) says it failed
+    // after printing its result.
+    const attachment_rules rules = rules_for(ctx, conf, r, pair);
     if (!rules.empty()) {
         if (!nft_socket) nft_socket.emplace(nft::socket::open());
         apply_rules(*nft_socket, rules);
+        undo.push("remove the nftables entries of " + rules.tag, [&, owner = rules.tag] {
+            remove_owned(*nft_socket, [&](const std::string& tag) { return tag == owner; });
+        });
     }
 
     // A bridge whose MAC was never pinned takes one from its ports: report what it has now.
     if (auto now = netlink::link::find_link(host, br.index); now && now->mac) r.interfaces[0].mac = now->mac->to_string();
     if (ctx.conf.dns) r.dns = *ctx.conf.dns;
-    if (ipam) ipam->confirm();
+    if (ipam) ipam->confirm();  // the delegate's exit status, read only now (see pending_ipam::finish)
     undo.dismiss();
     return r;
 }

@@ -1,6 +1,9 @@
 // The bridge plugin, run as a separate process inside a sandbox namespace standing for the host:
 // ADD, CHECK, DEL against the kernel's real state, real traffic, rollback and DEL without a namespace.
 #include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -186,6 +189,23 @@ TEST_CASE("a failure after IPAM leaves no veth, address, rule or reservation beh
         REQUIRE_MESSAGE(ok.exit_code == 0, ok.out, ok.err);
         CHECK_FALSE(has_address(w.host.name(), w.bridge, "192.0.2.1/24"));
         CHECK(w.run("DEL", conf, c.path(), "f1").exit_code == 0);
+    }
+    SUBCASE("IPAM prints a result, then exits non-zero: the bridge has used the result by then") {
+        // The exit status is collected last (pending_ipam::confirm), after the container, the gateway
+        // and the nftables entries are made from the result; all of it must be undone.
+        std::string dir = w.data_dir + "/fake-ipam";
+        std::filesystem::create_directories(dir);
+        const std::string net = w.subnet4.substr(0, w.subnet4.rfind(".0/24") + 1);  // "10.x.y."
+        std::ofstream(dir + "/fake-ipam")
+            << "#!/bin/sh\ncat >/dev/null\n[ \"$CNI_COMMAND\" = ADD ] || exit 0\n"
+            << "echo '{\"cniVersion\":\"1.1.0\",\"ips\":[{\"address\":\"" << net << "7/24\",\"gateway\":\"" << net
+            << "1\"}]}'\nexit 3\n";
+        std::filesystem::permissions(dir + "/fake-ipam", std::filesystem::perms::owner_all);
+        w.cni_path = dir + ":" + w.cni_path;
+        conf["ipam"] = {{"type", "fake-ipam"}};
+        auto add = w.run("ADD", conf, c.path(), "f1");
+        CHECK(add.exit_code != 0);
+        CHECK_MESSAGE(add.json()["msg"].get<std::string>().find("failed with exit code 3") != std::string::npos, add.out);
     }
     CHECK(veth_count(w) == 0);
     CHECK(w.reservations("fail").empty());
