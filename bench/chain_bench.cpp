@@ -38,24 +38,30 @@ struct impl {
     long peak_kb = 0;
 };
 
-// Runs argv with env; returns wall milliseconds, or -1 on failure.
-double run(const std::vector<std::string>& argv, const std::vector<std::string>& env, bool quiet = true) {
+// Starts argv with env (stdout to /dev/null when quiet); returns its pid, or -1.
+pid_t spawn_quiet(std::vector<std::string> argv, std::vector<std::string> env, bool quiet = true) {
     std::vector<char*> a, e;
-    std::vector<std::string> av = argv, ev = env;
-    for (auto& s : av) a.push_back(s.data());
+    for (auto& s : argv) a.push_back(s.data());
     a.push_back(nullptr);
-    for (auto& s : ev) e.push_back(s.data());
+    for (auto& s : env) e.push_back(s.data());
     e.push_back(nullptr);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     if (quiet) posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    auto start = clock_type::now();
-    pid_t pid;
-    if (posix_spawn(&pid, a[0], &fa, nullptr, a.data(), e.data()) != 0) return -1;
+    pid_t pid = -1;
+    if (posix_spawn(&pid, a[0], &fa, nullptr, a.data(), e.data()) != 0) pid = -1;
     posix_spawn_file_actions_destroy(&fa);
+    return pid;
+}
+
+// Runs argv with env; returns wall milliseconds, or -1 on failure.
+double run(const std::vector<std::string>& argv, const std::vector<std::string>& env, bool quiet = true) {
+    auto begin = clock_type::now();
+    pid_t pid = spawn_quiet(argv, env, quiet);
+    if (pid < 0) return -1;
     int status = 0;
     waitpid(pid, &status, 0);
-    double ms = std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
+    double ms = std::chrono::duration<double, std::milli>(clock_type::now() - begin).count();
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? ms : -1;
 }
 
@@ -242,18 +248,9 @@ int main(int argc, char** argv) {
             auto start = clock_type::now();
             int failed = 0;
             for (const auto& n : ns) {
-                std::vector<std::string> av = {wharf, "add", im.network, n}, ev = im.env;
-                std::vector<char*> a, e;
-                for (auto& s : av) a.push_back(s.data());
-                a.push_back(nullptr);
-                for (auto& s : ev) e.push_back(s.data());
-                e.push_back(nullptr);
-                posix_spawn_file_actions_t fa;
-                posix_spawn_file_actions_init(&fa);
-                posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-                pid_t pid;
-                if (posix_spawn(&pid, a[0], &fa, nullptr, a.data(), e.data()) == 0) pids.push_back(pid);
-                posix_spawn_file_actions_destroy(&fa);
+                pid_t pid = spawn_quiet({wharf, "add", im.network, n}, im.env);
+                if (pid > 0) pids.push_back(pid);
+                else ++failed;
             }
             for (pid_t pid : pids) {
                 int status = 0;

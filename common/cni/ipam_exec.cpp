@@ -29,26 +29,6 @@ std::string ipam_type(const context& ctx) {
     return it->get<std::string>();
 }
 
-// The caller's environment with CNI_COMMAND replaced.
-std::vector<std::string> delegate_environment(command cmd) {
-    std::vector<std::string> env;
-    for (char** e = environ; e && *e; ++e)
-        if (std::strncmp(*e, "CNI_COMMAND=", 12) != 0) env.emplace_back(*e);
-    env.push_back("CNI_COMMAND=" + std::string(command_name(cmd)));
-    return env;
-}
-
-[[noreturn]] void rethrow_delegate_error(const std::string& type, const exec_output& o) {
-    auto doc = nlohmann::json::parse(o.out, nullptr, false);
-    if (doc.is_object() && doc.contains("code") && doc["code"].is_number_unsigned()) {
-        std::string msg = doc.value("msg", std::string("IPAM plugin ") + type + " failed");
-        std::string details = doc.contains("details") && doc["details"].is_string() ? doc["details"].get<std::string>() : "";
-        throw error(static_cast<code>(doc["code"].get<unsigned>()), msg, details);
-    }
-    throw error(code::internal, "IPAM plugin " + type + " failed with exit code " + std::to_string(o.exit_code),
-                o.out.substr(0, 500));
-}
-
 exec_output run_delegate(const context& ctx, command cmd) {
     std::string type = ipam_type(ctx);
     std::string binary = find_plugin(type, ctx.req.path);
@@ -58,6 +38,25 @@ exec_output run_delegate(const context& ctx, command cmd) {
 }
 
 }  // namespace
+
+std::vector<std::string> delegate_environment(command cmd) {
+    std::vector<std::string> env;
+    for (char** e = environ; e && *e; ++e)
+        if (std::strncmp(*e, "CNI_COMMAND=", 12) != 0) env.emplace_back(*e);
+    env.push_back("CNI_COMMAND=" + std::string(command_name(cmd)));
+    return env;
+}
+
+void rethrow_delegate_error(const std::string& type, const exec_output& o) {
+    auto doc = nlohmann::json::parse(o.out, nullptr, false);
+    if (doc.is_object() && doc.contains("code") && doc["code"].is_number_unsigned()) {
+        std::string msg = doc.value("msg", std::string("IPAM plugin ") + type + " failed");
+        std::string details = doc.contains("details") && doc["details"].is_string() ? doc["details"].get<std::string>() : "";
+        throw error(static_cast<code>(doc["code"].get<unsigned>()), msg, details);
+    }
+    throw error(code::internal, "IPAM plugin " + type + " failed with exit code " + std::to_string(o.exit_code),
+                o.out.substr(0, 500));
+}
 
 std::string find_plugin(const std::string& type, const std::vector<std::string>& path) {
     if (type.find('/') != std::string::npos || type == "." || type == "..")

@@ -21,6 +21,12 @@ struct exec_output {
 // Runs `binary` with the process environment, CNI_COMMAND replaced by `cmd`, and `stdin_data`.
 exec_output exec_plugin(const std::string& binary, command cmd, std::string_view stdin_data);
 
+// The environment a delegate runs with: ours, CNI_COMMAND replaced by `cmd`.
+std::vector<std::string> delegate_environment(command cmd);
+// Throws the failed delegate's own error object as cni::error, or code 999 naming `type`, the exit
+// code and the start of its output when it printed none.
+[[noreturn]] void rethrow_delegate_error(const std::string& type, const exec_output& o);
+
 // Each runs ctx.conf.ipam["type"]. On failure the delegate's own error object is rethrown as cni::error.
 result ipam_add(const context& ctx);
 void ipam_del(const context& ctx);

@@ -81,7 +81,7 @@ cni::result add(const cni::context& ctx) {
     const netlink::link_info inside = netlink::link::get_link(container, ctx.req.ifname);
 
     // Opened while IPAM still runs: the rules need its addresses, the socket does not.
-    if ((conf.ip_masq && conf.has_ipam) || conf.isolation || conf.macspoofchk) nft_socket.emplace(nft::socket::open());
+    if (conf.needs_nft()) nft_socket.emplace(nft::socket::open());
     cni::result r;
     r.cni_version = ctx.conf.cni_version;
     r.interfaces.push_back({.name = br.name, .mac = br.mac ? br.mac->to_string() : ""});

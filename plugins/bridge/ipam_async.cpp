@@ -2,12 +2,10 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -17,19 +15,9 @@
 #include "cni/ipam_exec.hpp"
 #include "log/logging.hpp"
 
-extern char** environ;
-
 namespace wharf::bridge {
 
 namespace {
-
-std::vector<std::string> add_environment() {
-    std::vector<std::string> env;
-    for (char** e = environ; e && *e; ++e)
-        if (std::strncmp(*e, "CNI_COMMAND=", 12) != 0) env.emplace_back(*e);
-    env.emplace_back("CNI_COMMAND=ADD");
-    return env;
-}
 
 // Writes what the pipe takes without blocking; returns the new count written.
 std::size_t write_some(int fd, const std::string& data, std::size_t done) {
@@ -74,7 +62,7 @@ pending_ipam pending_ipam::start_add(const cni::context& ctx) {
     if (type.empty()) throw cni::error(cni::code::invalid_config, "invalid network config: ipam.type is missing", "ipam.type");
     std::string binary = cni::find_plugin(type, ctx.req.path);
 
-    sys::piped_child child = sys::spawn_piped(binary, add_environment());
+    sys::piped_child child = sys::spawn_piped(binary, cni::delegate_environment(cni::command::add));
     pid_t pid = child.pid;
     unique_fd in_write = std::move(child.to_child), out_read = std::move(child.from_child);
 
@@ -115,15 +103,7 @@ cni::result pending_ipam::finish() {
     }
     int exit_code = wait_exit();
     log::debug("IPAM {} ADD exited {}", type_, exit_code);
-    if (exit_code != 0) {
-        if (doc.is_object() && doc.contains("code") && doc["code"].is_number_unsigned()) {
-            std::string msg = doc.value("msg", "IPAM plugin " + type_ + " failed");
-            std::string details = doc.contains("details") && doc["details"].is_string() ? doc["details"].get<std::string>() : "";
-            throw cni::error(static_cast<cni::code>(doc["code"].get<unsigned>()), msg, details);
-        }
-        throw cni::error(cni::code::internal, "IPAM plugin " + type_ + " failed with exit code " + std::to_string(exit_code),
-                         out.substr(0, 500));
-    }
+    if (exit_code != 0) cni::rethrow_delegate_error(type_, {.exit_code = exit_code, .out = out});
     if (!doc.is_object())
         throw cni::error(cni::code::decoding_failure, "IPAM plugin " + type_ + " returned no valid result", out.substr(0, 500));
     throw cni::error(cni::code::internal, "IPAM plugin " + type_ + " exited 0 with an error object", out.substr(0, 500));

@@ -44,6 +44,23 @@ json with_prev(json conf, const json& prev) {
     return conf;
 }
 
+// An IPAM plugin `fake-ipam` put first on the world's CNI_PATH: ADD prints a result with .7 of subnet4
+// and exits `add_exit`; every other command exits `other_exit` with an error object when not 0.
+void use_fake_ipam(bridge_world& w, int add_exit, int other_exit) {
+    std::string dir = w.data_dir + "/fake-ipam";
+    std::filesystem::create_directories(dir);
+    const std::string net = w.subnet4.substr(0, w.subnet4.rfind(".0/24") + 1);  // "10.x.y."
+    std::ofstream(dir + "/fake-ipam")
+        << "#!/bin/sh\ncat >/dev/null\n"
+        << "if [ \"$CNI_COMMAND\" != ADD ]; then\n"
+        << "  [ " << other_exit << " = 0 ] || echo '{\"cniVersion\":\"1.1.0\",\"code\":11,\"msg\":\"fake IPAM refuses\"}'\n"
+        << "  exit " << other_exit << "\nfi\n"
+        << "echo '{\"cniVersion\":\"1.1.0\",\"ips\":[{\"address\":\"" << net << "7/24\",\"gateway\":\"" << net
+        << "1\"}]}'\nexit " << add_exit << "\n";
+    std::filesystem::permissions(dir + "/fake-ipam", std::filesystem::perms::owner_all);
+    w.cni_path = dir + ":" + w.cni_path;
+}
+
 }  // namespace
 
 TEST_CASE("running as root") { REQUIRE(geteuid() == 0); }
@@ -193,15 +210,7 @@ TEST_CASE("a failure after IPAM leaves no veth, address, rule or reservation beh
     SUBCASE("IPAM prints a result, then exits non-zero: the bridge has used the result by then") {
         // The exit status is collected last (pending_ipam::confirm), after the container, the gateway
         // and the nftables entries are made from the result; all of it must be undone.
-        std::string dir = w.data_dir + "/fake-ipam";
-        std::filesystem::create_directories(dir);
-        const std::string net = w.subnet4.substr(0, w.subnet4.rfind(".0/24") + 1);  // "10.x.y."
-        std::ofstream(dir + "/fake-ipam")
-            << "#!/bin/sh\ncat >/dev/null\n[ \"$CNI_COMMAND\" = ADD ] || exit 0\n"
-            << "echo '{\"cniVersion\":\"1.1.0\",\"ips\":[{\"address\":\"" << net << "7/24\",\"gateway\":\"" << net
-            << "1\"}]}'\nexit 3\n";
-        std::filesystem::permissions(dir + "/fake-ipam", std::filesystem::perms::owner_all);
-        w.cni_path = dir + ":" + w.cni_path;
+        use_fake_ipam(w, 3, 0);
         conf["ipam"] = {{"type", "fake-ipam"}};
         auto add = w.run("ADD", conf, c.path(), "f1");
         CHECK(add.exit_code != 0);
@@ -273,4 +282,23 @@ TEST_CASE("a masquerade entry left behind by a lost DEL is taken over when IPAM 
     CHECK(w.ruleset().find(ip_of(add.json())) != std::string::npos);
     CHECK(w.run("DEL", conf, c.path(), "new").exit_code == 0);
     CHECK(w.ruleset().find(ip_of(add.json()) + " ") == std::string::npos);
+}
+
+TEST_CASE("DEL whose IPAM release fails still removes the veth pair and rules, and reports the failure") {
+    // IPAM DEL runs in a thread beside the veth removal: its error must reach the answer.
+    bridge_world w;
+    json conf = w.conf("ipamfail");
+    conf["ipMasq"] = true;
+    conf["ipam"] = {{"type", "fake-ipam"}};
+    use_fake_ipam(w, 0, 5);
+    const auto& c = w.container();
+    auto add = w.run("ADD", conf, c.path(), "d1");
+    REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
+    auto del = w.run("DEL", conf, c.path(), "d1");
+    CHECK(del.exit_code != 0);
+    CHECK_MESSAGE(del.json()["details"].get<std::string>().find("release the IPAM reservation") != std::string::npos,
+                  del.out);
+    CHECK_MESSAGE(del.json()["details"].get<std::string>().find("fake IPAM refuses") != std::string::npos, del.out);
+    CHECK(veth_count(w) == 0);
+    CHECK(w.ruleset().find("comment \"wharf:") == std::string::npos);
 }
