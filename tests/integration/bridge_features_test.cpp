@@ -51,6 +51,12 @@ run_result run_without_attachment(const bridge_world& w, const std::string& cmd,
     return run_plugin_in(w.host.name(), plugin_path("bridge"), call, conf.dump());
 }
 
+// "10.1.2.0/24" -> "10.1.2.0_24", as chain names spell a subnet.
+std::string spelled(std::string subnet) {
+    subnet[subnet.rfind('/')] = '_';
+    return subnet;
+}
+
 json with_prev(json conf, const json& prev) {
     conf["prevResult"] = prev;
     return conf;
@@ -233,15 +239,29 @@ TEST_CASE("GC removes this network's stale attachments only, then runs IPAM GC")
     CHECK(ip_json(w.host.name(), "link show dev " + r1.json()["interfaces"][1].value("name", "")).size() == 1);
     CHECK(ip_json(w.host.name(), "link show dev " + r2.json()["interfaces"][1].value("name", "")).empty());
     CHECK(ip_json(w.host.name(), "link show dev " + ro.json()["interfaces"][1].value("name", "")).size() == 1);
-    std::string rules = w.ruleset();
-    CHECK(rules.find(ip_of(r1.json())) != std::string::npos);
-    CHECK(rules.find(ip_of(r2.json()) + " ") == std::string::npos);
-    CHECK(rules.find(ip_of(ro.json())) != std::string::npos);
     CHECK(w.reservations("gcnet") == std::vector<std::string>{ip_of(r1.json())});
     CHECK(w.reservations("gcother").size() == 1);
+    // What the survivors rely on is still there: their CHECKs pass.
+    auto c1 = w.run("CHECK", with_prev(conf, r1.json()), g1.path(), "g1");
+    CHECK_MESSAGE(c1.exit_code == 0, c1.out, c1.err);
+    auto co = w.run("CHECK", with_prev(other, ro.json()), o1.path(), "o1");
+    CHECK_MESSAGE(co.exit_code == 0, co.out, co.err);
+
+    // GC with no valid attachment left: the network's masquerade goes with g1; the other's stays.
+    const std::string own_chain = "masq-" + spelled(conf["ipam"]["ranges"][0][0]["subnet"]);
+    const std::string other_chain = "masq-" + spelled(other["ipam"]["ranges"][0][0]["subnet"]);
+    CHECK(w.ruleset().find(own_chain) != std::string::npos);
+    json none = conf;
+    none["cni.dev/valid-attachments"] = json::array();
+    auto res2 = run_without_attachment(w, "GC", none);
+    CHECK_MESSAGE(res2.exit_code == 0, res2.out, res2.err);
+    CHECK(w.ruleset().find(own_chain) == std::string::npos);
+    CHECK(w.ruleset().find(other_chain) != std::string::npos);
+    CHECK(w.reservations("gcnet").empty());
 
     CHECK(w.run("DEL", conf, g1.path(), "g1").exit_code == 0);
     CHECK(w.run("DEL", other, o1.path(), "o1").exit_code == 0);
+    CHECK(w.ruleset().find(other_chain) == std::string::npos);
 }
 
 TEST_CASE("STATUS: ready; a non-bridge in the way and an exhausted pool give code 50") {
@@ -298,8 +318,15 @@ TEST_CASE("twenty ADDs at once on a bridge that does not exist yet all succeed; 
         for (auto p = rules.find(s); p != std::string::npos; p = rules.find(s, p + 1)) ++k;
         return k;
     };
-    CHECK(count("ip saddr vmap @masq4") == 1);
     CHECK(count("iifname @isolated oifname @isolated drop") == 1);
+    // One masquerade rule per subnet in postrouting, however many ADDs raced to make it.
+    const std::string post = w.in_host("nft list chain inet wharf_bridge postrouting");
+    auto occurrences = [&](const std::string& s) {
+        int k = 0;
+        for (auto p = post.find(s); p != std::string::npos; p = post.find(s, p + 1)) ++k;
+        return k;
+    };
+    CHECK_MESSAGE(occurrences("jump masq-") == 2, post);  // IPv4 and IPv6
     CHECK(pings(*ns[0], ip_of(results[n - 1].json())));
 
     threads.clear();
