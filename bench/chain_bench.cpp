@@ -109,7 +109,7 @@ long peak_memory(const std::string& wharf, const impl& im, const std::string& ns
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string wharf, nop, conf;
+    std::string wharf, nop, conf, kernel_floor;
     int runs = 100, growth = 1000, burst = 50;
     std::vector<impl> impls;
     for (int i = 1; i < argc; ++i) {
@@ -118,12 +118,13 @@ int main(int argc, char** argv) {
         if (a == "--wharf") wharf = next();
         else if (a == "--nop") nop = next();
         else if (a == "--conf") conf = next();
+        else if (a == "--kernel-floor") kernel_floor = next();
         else if (a == "-n") runs = std::stoi(next());
         else if (a == "--growth") growth = std::stoi(next());
         else if (a == "--burst") burst = std::stoi(next());
         else if (auto eq = a.find('='); eq != std::string::npos) impls.push_back({.label = a.substr(0, eq), .cni_path = a.substr(eq + 1)});
         else {
-            std::fprintf(stderr, "usage: %s --wharf BIN --nop BIN --conf FILE [-n RUNS] [--growth N] [--burst N] LABEL=CNI_PATH...\n", argv[0]);
+            std::fprintf(stderr, "usage: %s --wharf BIN --nop BIN --conf FILE [--kernel-floor BIN] [-n RUNS] [--growth N] [--burst N] LABEL=CNI_PATH...\n", argv[0]);
             return 2;
         }
     }
@@ -166,6 +167,7 @@ int main(int argc, char** argv) {
     auto cleanup = [&] {
         for (std::size_t i = 0; i < namespaces.size(); ++i) netns.remove(fs::path(namespaces[i]).filename());
         for (auto& im : impls) run({"/usr/sbin/ip", "link", "del", im.bridge}, {});
+        if (!kernel_floor.empty()) run({"/usr/sbin/ip", "link", "del", "wkf-" + tag}, {});
         fs::remove_all(tmp);
     };
 
@@ -187,6 +189,26 @@ int main(int argc, char** argv) {
             return 1;
         }
     }
+    // The kernel floor: the process starts of the chain, with one of them doing the bridge's link,
+    // address and route work (or its veth removal) and nothing else: no nftables, IPAM, JSON.
+    std::vector<double> kernel_add, kernel_del;
+    if (!kernel_floor.empty() && run({kernel_floor, "bridge", "wkf-" + tag}, {}) < 0) kernel_floor.clear();
+    auto measure_kernel_floor = [&](int r) {
+        if (kernel_floor.empty()) return;
+        const std::string ns = make_ns("wkf" + tag + "-" + std::to_string(r));
+        const std::string host_if = "vkf" + tag + "-" + std::to_string(r % 1000);
+        const std::string address = "10.239." + std::to_string(r / 250 % 250) + "." + std::to_string(r % 250 + 2) + "/16";
+        for (const char* step : {"add", "del"}) {
+            auto start = clock_type::now();
+            for (int i = 1; i < processes; ++i) run({nop}, {});
+            const double ms = step[0] == 'a' ? run({kernel_floor, "add", "wkf-" + tag, ns, "eth0", address, "10.239.0.1", host_if}, {})
+                                             : run({kernel_floor, "del", host_if}, {});
+            const double total = std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
+            if (ms >= 0) (step[0] == 'a' ? kernel_add : kernel_del).push_back(total);
+        }
+        netns.remove(fs::path(ns).filename());
+        namespaces.erase(std::find(namespaces.begin(), namespaces.end(), ns));
+    };
     std::vector<double> floor;
     for (const variant& var : variants) {
         for (int r = 0; r < runs; ++r) {
@@ -218,6 +240,7 @@ int main(int argc, char** argv) {
             auto start = clock_type::now();
             for (int i = 0; i < processes; ++i) run({nop}, {});
             floor.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - start).count());
+            if (!var.publish) measure_kernel_floor(r);
             for (std::size_t k = 0; k < impls.size(); ++k) {
                 netns.remove(fs::path(ns[k]).filename());
                 namespaces.erase(std::find(namespaces.begin(), namespaces.end(), ns[k]));
@@ -252,7 +275,13 @@ int main(int argc, char** argv) {
             }
         }
     }
-    std::printf("%-22s %-6s %10.2f %10.2f   (%d starts of a static no-op)\n", "floor", "any", pct(floor, 0.5), pct(floor, 0.95), processes);
+    std::printf("\n%-22s %-6s %10.2f %10.2f   (%d starts of a static no-op)\n", "floor", "any", pct(floor, 0.5), pct(floor, 0.95), processes);
+    if (!kernel_add.empty() && !kernel_del.empty()) {
+        std::printf("%-22s %-6s %10.2f %10.2f   (the same starts, one doing the bridge's link, address and route work)\n",
+                    "kernel floor", "ADD", pct(kernel_add, 0.5), pct(kernel_add, 0.95));
+        std::printf("%-22s %-6s %10.2f %10.2f   (the same starts, one removing the veth pair)\n", "kernel floor", "DEL",
+                    pct(kernel_del, 0.5), pct(kernel_del, 0.95));
+    }
 
     // Growth: ADD of the 1st .. Nth container on one bridge, then DEL them all.
     if (growth > 0) {
