@@ -29,20 +29,7 @@ bool has_address(const std::string& ns, const std::string& dev, const std::strin
     return false;
 }
 
-std::string ip_of(const json& result, bool v6 = false) {
-    for (const auto& ip : result["ips"]) {
-        std::string a = ip["address"];
-        if ((a.find(':') != std::string::npos) == v6) return a.substr(0, a.find('/'));
-    }
-    return {};
-}
-
 int veth_count(const bridge_world& w) { return static_cast<int>(ip_json(w.host.name(), "link show type veth").size()); }
-
-json with_prev(json conf, const json& prev) {
-    conf["prevResult"] = prev;
-    return conf;
-}
 
 // An IPAM plugin `fake-ipam` put first on the world's CNI_PATH: ADD prints a result with .7 of subnet4
 // and exits `add_exit`; every other command exits `other_exit` with an error object when not 0.

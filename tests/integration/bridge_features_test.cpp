@@ -22,17 +22,6 @@ json ip_json(const std::string& ns, const std::string& args) {
     return j.is_discarded() ? json::array() : j;
 }
 
-std::string ip_of(const json& result) {
-    std::string a = result["ips"][0]["address"];
-    return a.substr(0, a.find('/'));
-}
-
-bool pings(const netns_sandbox& from, const std::string& to) {
-    int rc = -1;
-    from.exec("ping -c1 -W1 " + to + " >/dev/null 2>&1", &rc);
-    return rc == 0;
-}
-
 json slave_data(const bridge_world& w, const std::string& dev) {
     auto j = ip_json(w.host.name(), "-d link show dev " + dev);
     return j.empty() ? json() : j[0]["linkinfo"]["info_slave_data"];
@@ -55,11 +44,6 @@ run_result run_without_attachment(const bridge_world& w, const std::string& cmd,
 std::string spelled(std::string subnet) {
     subnet[subnet.rfind('/')] = '_';
     return subnet;
-}
-
-json with_prev(json conf, const json& prev) {
-    conf["prevResult"] = prev;
-    return conf;
 }
 
 }  // namespace

@@ -19,22 +19,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string ip_of(const json& result) {
-    std::string a = result["ips"][0]["address"];
-    return a.substr(0, a.find('/'));
-}
-
-bool pings(const netns_sandbox& from, const std::string& to) {
-    int rc = -1;
-    from.exec("ping -c1 -W1 " + to + " >/dev/null 2>&1", &rc);
-    return rc == 0;
-}
-
-json with_prev(json conf, const json& prev) {
-    conf["prevResult"] = prev;
-    return conf;
-}
-
 // The host sandbox's ruleset in nft's own words.
 std::string ruleset_text(const bridge_world& w) { return w.in_host("nft list ruleset"); }
 
