@@ -276,12 +276,12 @@ TEST_CASE("STATUS: ready; a non-bridge in the way and an exhausted pool give cod
     CHECK(w.reservations("status").empty());
 }
 
-TEST_CASE("twenty ADDs at once on a bridge that does not exist yet all succeed; so do twenty DELs") {
+TEST_CASE("fifty ADDs at once on a bridge that does not exist yet all succeed; so do fifty DELs, leaving nothing") {
     bridge_world w;
     json conf = w.conf("many", true);
     conf["ipMasq"] = true;
     conf["isolation"] = true;
-    constexpr int n = 20;
+    constexpr int n = 50;
     std::vector<const netns_sandbox*> ns;
     for (int i = 0; i < n; ++i) ns.push_back(&w.container());
     std::vector<run_result> results(n);
@@ -321,6 +321,12 @@ TEST_CASE("twenty ADDs at once on a bridge that does not exist yet all succeed; 
     CHECK(ip_json(w.host.name(), "link show type veth").empty());
     CHECK(w.reservations("many").empty());
     CHECK(w.ruleset().find("comment \"wharf:") == std::string::npos);
+    // Nothing named after the network's subnets or its bridge remains.
+    const std::string text = w.in_host("nft list ruleset");
+    CHECK(text.find(w.subnet4.substr(0, w.subnet4.find('/'))) == std::string::npos);
+    CHECK(text.find(spelled(w.subnet4)) == std::string::npos);
+    CHECK(text.find("masq-fd") == std::string::npos);
+    CHECK(text.find("\"" + w.bridge + "\"") == std::string::npos);
 }
 
 TEST_CASE("bad input: each gets code 7 naming the key, and nothing is made") {
