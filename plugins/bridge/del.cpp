@@ -79,7 +79,7 @@ void del(const cni::context& ctx) {
     // nftables is touched only when it was their last user, or for the spoof check's entries.
     lazy_nft_socket sock;
     errors.attempt("leave the network's shared nftables state", [&] {
-        leave_network(sock, shared_state::open(), tag);
+        if (auto state = shared_state::existing()) leave_network(sock, *state, tag);
     });
     if (conf.macspoofchk) {
         errors.attempt("remove the spoof-check entries", [&] {

@@ -40,7 +40,8 @@ void gc(const cni::context& ctx) {
     });
     lazy_nft_socket sock;
     errors.attempt("drop stale attachments from the network's shared nftables state", [&] {
-        std::size_t n = collect_network(sock, shared_state::open(), stale);
+        auto state = shared_state::existing();
+        std::size_t n = state ? collect_network(sock, *state, stale) : 0;
         if (n != 0) log::info("GC: dropped {} stale attachments of network {}", n, ctx.conf.name);
     });
     errors.attempt("remove stale spoof-check entries", [&] {

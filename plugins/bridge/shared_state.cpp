@@ -68,10 +68,22 @@ std::vector<std::string> split_lines(const std::string& text) {
     return out;
 }
 
+std::string state_path() { return sys::run_dir() + "/bridge/" + std::to_string(netns::handle::current().inode()); }
+
 }  // namespace
 
+std::optional<shared_state> shared_state::existing() {
+    const std::string path = state_path();
+    struct stat st {};
+    if (::stat((path + "/" + attachments_dir).c_str(), &st) != 0) {
+        if (errno == ENOENT) return std::nullopt;
+        throw_errno("stat " + path + "/" + attachments_dir);
+    }
+    return open();
+}
+
 shared_state shared_state::open() {
-    const std::string path = sys::run_dir() + "/bridge/" + std::to_string(netns::handle::current().inode());
+    const std::string path = state_path();
     sys::make_directories(path, 0700);
     unique_fd dir = open_dir_at(AT_FDCWD, path, path);
     make_dir_at(dir.get(), attachments_dir, path + "/" + attachments_dir);

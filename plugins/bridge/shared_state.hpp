@@ -18,6 +18,7 @@
 // again). Nothing here is fsynced: after a crash the files are as the kernel left them, and after a
 // power cut both the files (tmpfs) and the rules are gone.
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,8 @@ class shared_state {
 public:
     // The state of the calling thread's network namespace (the host's), created on first use.
     static shared_state open();
+    // The same, when it exists: DEL and GC on a host where no ADD ever made a piece create nothing.
+    static std::optional<shared_state> existing();
 
     sys::file_lock lock(sys::lock_kind kind) const;
 

@@ -2,6 +2,10 @@
 // (the test main sets WHARF_RUN_DIR): joins, the last leave, records DEL reads, GC's stale users.
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -64,4 +68,18 @@ TEST_CASE("GC drops user entries of stale tags, with or without a record") {
     state.forget("wharf:unit:keep");
     state.forget("wharf:unit:stale");
     CHECK(state.attachments().empty());
+}
+
+TEST_CASE("existing() finds nothing, and makes nothing, where no ADD ever recorded a piece") {
+    const std::string saved = getenv("WHARF_RUN_DIR");
+    char fresh[] = "/tmp/wharf-unit-run-XXXXXX";
+    REQUIRE(mkdtemp(fresh) != nullptr);
+    setenv("WHARF_RUN_DIR", fresh, 1);
+    CHECK_FALSE(shared_state::existing());
+    CHECK(rmdir(fresh) == 0);  // still empty
+    REQUIRE(mkdir(fresh, 0700) == 0);
+    shared_state::open();
+    CHECK(shared_state::existing());
+    setenv("WHARF_RUN_DIR", saved.c_str(), 1);
+    CHECK(std::system(("rm -rf " + std::string(fresh)).c_str()) == 0);
 }
