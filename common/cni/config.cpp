@@ -1,7 +1,9 @@
 #include "cni/config.hpp"
 
 #include "cni/error.hpp"
+#include "cni/json_field.hpp"
 #include "cni/version.hpp"
+#include "log/logging.hpp"
 
 namespace wharf::cni {
 
@@ -14,36 +16,55 @@ namespace {
 }
 
 json object_field(const json& doc, const char* key) {
-    auto it = doc.find(key);
-    if (it == doc.end() || it->is_null()) return json::object();
-    if (!it->is_object()) invalid(key, "must be an object");
-    return *it;
+    const json* v = find_value(doc, key);
+    if (!v) return json::object();
+    if (!v->is_object()) invalid(key, "must be an object");
+    return *v;
 }
 
 }  // namespace
 
 bool get_bool(const json& obj, const char* key, bool fallback) {
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) return fallback;
-    if (!it->is_boolean()) invalid(key, "must be true or false, not " + it->dump());
-    return it->get<bool>();
+    const json* v = find_value(obj, key);
+    if (!v) return fallback;
+    if (!v->is_boolean()) invalid(key, "must be true or false, not " + v->dump());
+    return v->get<bool>();
 }
 
 std::string get_string(const json& obj, const char* key, const std::string& fallback) {
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) return fallback;
-    if (!it->is_string()) invalid(key, "must be a string, not " + it->dump());
-    return it->get<std::string>();
+    const json* v = find_value(obj, key);
+    if (!v) return fallback;
+    if (!v->is_string()) invalid(key, "must be a string, not " + v->dump());
+    return v->get<std::string>();
 }
 
 long long get_int(const json& obj, const char* key, long long fallback, long long min, long long max) {
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) return fallback;
-    if (!it->is_number_integer()) invalid(key, "must be an integer, not " + it->dump());
-    long long v = it->get<long long>();
-    if (v < min || v > max)
-        invalid(key, "is " + std::to_string(v) + ", outside " + std::to_string(min) + ".." + std::to_string(max));
-    return v;
+    const json* v = find_value(obj, key);
+    if (!v) return fallback;
+    if (!v->is_number_integer()) invalid(key, "must be an integer, not " + v->dump());
+    long long n = v->get<long long>();
+    if (n < min || n > max)
+        invalid(key, "is " + std::to_string(n) + ", outside " + std::to_string(min) + ".." + std::to_string(max));
+    return n;
+}
+
+std::optional<std::string> try_per_request(command cmd, std::string_view what, const std::function<void()>& read) {
+    if (cmd != command::del) {
+        read();
+        return std::nullopt;
+    }
+    try {
+        read();
+        return std::nullopt;
+    } catch (const error& e) {
+        return std::string(what) + ": " + e.what();
+    }
+}
+
+bool read_per_request(command cmd, std::string_view what, const std::function<void()>& read) {
+    auto why = try_per_request(cmd, what, read);
+    if (why) log::warn("DEL ignores {}", *why);
+    return !why;
 }
 
 net_conf parse_net_conf(std::string_view stdin_data, command cmd) {
@@ -75,23 +96,30 @@ net_conf parse_net_conf(std::string_view stdin_data, command cmd) {
     c.type = get_string(doc, "type");
     if (c.type.empty()) invalid("type", "is missing");
     c.capabilities = object_field(doc, "capabilities");
-    c.runtime_config = object_field(doc, "runtimeConfig");
-    c.args = object_field(doc, "args");
     c.ipam = object_field(doc, "ipam");
-    if (auto it = doc.find("dns"); it != doc.end() && !it->is_null()) {
-        auto d = dns_from_json(*it, "dns");
+    if (const json* v = find_value(doc, "dns")) {
+        auto d = dns_from_json(*v, "dns");
         if (!d.empty()) c.dns = std::move(d);
     }
-    if (auto it = doc.find("prevResult"); it != doc.end() && !it->is_null()) {
+    // Per-request input: a DEL that cannot read it goes on without it (logging is not set up yet,
+    // so what was ignored is kept for plugin_main to log).
+    auto per_request = [&](const char* what, const std::function<void()>& read) {
+        if (auto why = try_per_request(cmd, what, read)) c.ignored.push_back(std::move(*why));
+    };
+    per_request("runtimeConfig", [&] { c.runtime_config = object_field(doc, "runtimeConfig"); });
+    per_request("args", [&] { c.args = object_field(doc, "args"); });
+    per_request("prevResult", [&] {
+        const json* v = find_value(doc, "prevResult");
+        if (!v) return;
         try {
-            c.prev_result = result_from_json(*it, c.cni_version);
+            c.prev_result = result_from_json(*v, c.cni_version);
         } catch (const error& e) {
             throw error(code::decoding_failure, std::string("failed to decode prevResult: ") + e.what(), e.details());
         }
-    }
-    if (auto it = doc.find("cni.dev/valid-attachments"); it != doc.end() && !it->is_null()) {
-        if (!it->is_array()) invalid("cni.dev/valid-attachments", "must be a list");
-        for (const auto& a : *it) {
+    });
+    if (const json* v = find_value(doc, "cni.dev/valid-attachments")) {
+        if (!v->is_array()) invalid("cni.dev/valid-attachments", "must be a list");
+        for (const auto& a : *v) {
             if (!a.is_object()) invalid("cni.dev/valid-attachments", "entries must be objects");
             c.valid_attachments.push_back({get_string(a, "containerID"), get_string(a, "ifname")});
         }

@@ -68,7 +68,9 @@ std::optional<command> parse_command(std::string_view s) {
     throw error(code::invalid_env, std::string("required environment variable ") + var + " is missing", var);
 }
 
-std::vector<std::pair<std::string, std::string>> parse_args(const std::string& raw) {
+// CNI_ARGS split into KEY=VALUE pairs. A malformed pair throws, or with `skipped` is recorded there.
+std::vector<std::pair<std::string, std::string>> parse_args(const std::string& raw,
+                                                            std::vector<std::string>* skipped) {
     std::vector<std::pair<std::string, std::string>> out;
     std::size_t start = 0;
     while (start <= raw.size()) {
@@ -77,10 +79,13 @@ std::vector<std::pair<std::string, std::string>> parse_args(const std::string& r
         std::string pair = raw.substr(start, end - start);
         if (!pair.empty()) {
             std::size_t eq = pair.find('=');
-            if (eq == std::string::npos || eq == 0)
-                throw error(code::invalid_env, "CNI_ARGS: invalid pair \"" + pair + "\" (expected KEY=VALUE)",
-                            "CNI_ARGS=" + raw);
-            out.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
+            if (eq == std::string::npos || eq == 0) {
+                std::string why = "CNI_ARGS: invalid pair \"" + pair + "\" (expected KEY=VALUE)";
+                if (!skipped) throw error(code::invalid_env, why, "CNI_ARGS=" + raw);
+                skipped->push_back(std::move(why));
+            } else {
+                out.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
+            }
         }
         start = end + 1;
     }
@@ -120,7 +125,7 @@ request read_request(const env_lookup& env) {
 
     if (auto args = env("CNI_ARGS")) {
         req.args_raw = *args;
-        req.args = parse_args(*args);
+        req.args = parse_args(*args, req.cmd == command::del ? &req.ignored : nullptr);
     }
 
     auto path = env("CNI_PATH");

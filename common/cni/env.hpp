@@ -21,6 +21,9 @@ struct request {
     std::string args_raw;      // CNI_ARGS as given
     std::vector<std::pair<std::string, std::string>> args;  // CNI_ARGS parsed, in order
     std::vector<std::string> path;                            // CNI_PATH split on ':'
+    // DEL only: CNI_ARGS pairs that could not be read and were skipped, one line each
+    // (plugin_main logs them once logging is configured).
+    std::vector<std::string> ignored;
     // The value of a CNI_ARGS key (last one wins), if present.
     std::optional<std::string> arg(std::string_view key) const;
 };
@@ -31,6 +34,8 @@ std::optional<std::string> process_env(const char* name);
 
 // Reads and validates CNI_COMMAND and the variables that command requires. Each missing or malformed
 // variable throws cni::error code 4 (invalid_env) naming the variable; an unknown command too.
+// CNI_ARGS is per-request input that DEL does not need: on DEL a malformed pair is skipped and
+// recorded in `ignored` instead.
 request read_request(const env_lookup& env = process_env);
 
 // Validators, shared with plugins that take names from config.

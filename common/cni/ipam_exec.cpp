@@ -13,6 +13,7 @@
 #include "base/os_error.hpp"
 #include "base/unique_fd.hpp"
 #include "cni/error.hpp"
+#include "cni/json_field.hpp"
 #include "log/logging.hpp"
 #include "sys/child_process.hpp"
 
@@ -22,15 +23,8 @@ namespace wharf::cni {
 
 namespace {
 
-std::string ipam_type(const context& ctx) {
-    auto it = ctx.conf.ipam.find("type");
-    if (it == ctx.conf.ipam.end() || !it->is_string() || it->get<std::string>().empty())
-        throw error(code::invalid_config, "invalid network config: ipam.type is missing", "ipam.type");
-    return it->get<std::string>();
-}
-
 exec_output run_delegate(const context& ctx, command cmd) {
-    std::string type = ipam_type(ctx);
+    std::string type = ipam_type(ctx.conf);
     std::string binary = find_plugin(type, ctx.req.path);
     exec_output o = exec_plugin(binary, cmd, ctx.stdin_data);
     if (o.exit_code != 0) rethrow_delegate_error(type, o);
@@ -38,6 +32,18 @@ exec_output run_delegate(const context& ctx, command cmd) {
 }
 
 }  // namespace
+
+std::string ipam_type(const net_conf& conf) {
+    const nlohmann::json* t = find_value(conf.ipam, "type");
+    if (!t || !t->is_string() || t->get<std::string>().empty())
+        throw error(code::invalid_config, "invalid network config: ipam.type is missing", "ipam.type");
+    return t->get<std::string>();
+}
+
+result delegate_result(const nlohmann::json& doc, const std::string& fallback_version) {
+    const nlohmann::json* v = find_value(doc, "cniVersion");
+    return result_from_json(doc, v && v->is_string() ? v->get<std::string>() : fallback_version);
+}
 
 std::vector<std::string> delegate_environment(command cmd) {
     std::vector<std::string> env;
@@ -49,10 +55,13 @@ std::vector<std::string> delegate_environment(command cmd) {
 
 void rethrow_delegate_error(const std::string& type, const exec_output& o) {
     auto doc = nlohmann::json::parse(o.out, nullptr, false);
-    if (doc.is_object() && doc.contains("code") && doc["code"].is_number_unsigned()) {
-        std::string msg = doc.value("msg", std::string("IPAM plugin ") + type + " failed");
-        std::string details = doc.contains("details") && doc["details"].is_string() ? doc["details"].get<std::string>() : "";
-        throw error(static_cast<code>(doc["code"].get<unsigned>()), msg, details);
+    const nlohmann::json* c = find_value(doc, "code");
+    if (c && c->is_number_unsigned()) {
+        const nlohmann::json* msg = find_value(doc, "msg");
+        const nlohmann::json* details = find_value(doc, "details");
+        throw error(static_cast<code>(c->get<unsigned>()),
+                    msg && msg->is_string() ? msg->get<std::string>() : "IPAM plugin " + type + " failed",
+                    details && details->is_string() ? details->get<std::string>() : "");
     }
     throw error(code::internal, "IPAM plugin " + type + " failed with exit code " + std::to_string(o.exit_code),
                 o.out.substr(0, 500));
@@ -87,9 +96,8 @@ result ipam_add(const context& ctx) {
     exec_output o = run_delegate(ctx, command::add);
     auto doc = nlohmann::json::parse(o.out, nullptr, false);
     if (!doc.is_object())
-        throw error(code::decoding_failure, "IPAM plugin " + ipam_type(ctx) + " returned no valid result", o.out.substr(0, 500));
-    std::string version = doc.value("cniVersion", ctx.conf.cni_version);
-    return result_from_json(doc, version);
+        throw error(code::decoding_failure, "IPAM plugin " + ipam_type(ctx.conf) + " returned no valid result", o.out.substr(0, 500));
+    return delegate_result(doc, ctx.conf.cni_version);
 }
 
 void ipam_del(const context& ctx) { run_delegate(ctx, command::del); }

@@ -27,6 +27,13 @@ std::vector<std::string> delegate_environment(command cmd);
 // code and the start of its output when it printed none.
 [[noreturn]] void rethrow_delegate_error(const std::string& type, const exec_output& o);
 
+// The IPAM delegate's name, `ipam.type`; code 7 when it is missing or not a string.
+std::string ipam_type(const net_conf& conf);
+
+// A delegate's ADD answer, already parsed as an object, read in the version it declares (its
+// `cniVersion`, else `fallback_version`).
+result delegate_result(const nlohmann::json& doc, const std::string& fallback_version);
+
 // Each runs ctx.conf.ipam["type"]. On failure the delegate's own error object is rethrown as cni::error.
 result ipam_add(const context& ctx);
 void ipam_del(const context& ctx);

@@ -11,6 +11,7 @@
 
 #include "base/os_error.hpp"
 #include "cni/error.hpp"
+#include "cni/json_field.hpp"
 #include "cni/version.hpp"
 #include "log/logging.hpp"
 #include "netns/netns.hpp"
@@ -50,9 +51,8 @@ void write_stdout(const std::string& text) {
 std::string error_version(const std::string& stdin_data) {
     auto doc = nlohmann::json::parse(stdin_data, nullptr, false);
     if (doc.is_object()) {
-        auto it = doc.find("cniVersion");
-        if (it != doc.end() && it->is_string() && is_supported_version(it->get<std::string>()))
-            return it->get<std::string>();
+        const auto* v = find_value(doc, "cniVersion");
+        if (v && v->is_string() && is_supported_version(v->get<std::string>())) return v->get<std::string>();
     }
     return std::string(latest_version);
 }
@@ -76,6 +76,8 @@ int dispatch(const std::string& plugin, const handlers& h, const std::string& st
     net_conf conf = parse_net_conf(stdin_data, req.cmd);
     context ctx{std::move(req), std::move(conf), stdin_data};
     log::configure(plugin, ctx.conf.log_file, ctx.conf.log_level);
+    for (const auto& why : ctx.req.ignored) log::warn("DEL ignores {}", why);
+    for (const auto& why : ctx.conf.ignored) log::warn("DEL ignores {}", why);
     log::debug("{} container={} netns={} ifname={} network={}", command_name(ctx.req.cmd), ctx.req.container_id,
                ctx.req.netns, ctx.req.ifname, ctx.conf.name);
     switch (ctx.req.cmd) {

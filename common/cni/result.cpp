@@ -1,6 +1,7 @@
 #include "cni/result.hpp"
 
 #include "cni/error.hpp"
+#include "cni/json_field.hpp"
 #include "cni/version.hpp"
 
 namespace wharf::cni {
@@ -22,17 +23,17 @@ shape shape_of(std::string_view version) {
 }
 
 std::string str_field(const json& obj, const char* key, const std::string& where) {
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) return {};
-    if (!it->is_string()) bad(where + "." + key, "must be a string");
-    return it->get<std::string>();
+    const json* v = find_value(obj, key);
+    if (!v) return {};
+    if (!v->is_string()) bad(where + "." + key, "must be a string");
+    return v->get<std::string>();
 }
 
 std::optional<int> int_field(const json& obj, const char* key, const std::string& where) {
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) return std::nullopt;
-    if (!it->is_number_integer()) bad(where + "." + key, "must be an integer");
-    return it->get<int>();
+    const json* v = find_value(obj, key);
+    if (!v) return std::nullopt;
+    if (!v->is_number_integer()) bad(where + "." + key, "must be an integer");
+    return v->get<int>();
 }
 
 net::prefix prefix_field(const json& obj, const char* key, const std::string& where, bool required) {
@@ -82,10 +83,10 @@ route route_from_json(const json& j, const std::string& where) {
 
 std::vector<std::string> string_list(const json& obj, const char* key, const std::string& where, code c) {
     std::vector<std::string> out;
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) return out;
-    if (!it->is_array()) throw error(c, where + "." + key + " must be a list of strings", where + "." + key);
-    for (const auto& v : *it) {
+    const json* list = find_value(obj, key);
+    if (!list) return out;
+    if (!list->is_array()) throw error(c, where + "." + key + " must be a list of strings", where + "." + key);
+    for (const auto& v : *list) {
         if (!v.is_string()) throw error(c, where + "." + key + " must be a list of strings", where + "." + key);
         out.push_back(v.get<std::string>());
     }
@@ -110,8 +111,7 @@ dns_config dns_from_json(const json& j, std::string_view key_for_errors) {
     if (!j.is_object()) throw error(code::invalid_config, where + " must be an object", where);
     dns_config d;
     d.nameservers = string_list(j, "nameservers", where, code::invalid_config);
-    auto dom = j.find("domain");
-    if (dom != j.end() && !dom->is_null()) {
+    if (const json* dom = find_value(j, "domain")) {
         if (!dom->is_string()) throw error(code::invalid_config, where + ".domain must be a string", where + ".domain");
         d.domain = dom->get<std::string>();
     }
@@ -185,21 +185,21 @@ result result_from_json(const json& j, std::string_view version) {
     r.cni_version = std::string(latest_version);
     if (shape_of(version) == shape::v020) {
         for (const char* key : {"ip4", "ip6"}) {
-            auto it = j.find(key);
-            if (it == j.end() || it->is_null()) continue;
+            const json* it = find_value(j, key);
+            if (!it) continue;
             if (!it->is_object()) bad(key, "must be an object");
             ip_config ip;
             ip.address = prefix_field(*it, "ip", key, true);
             ip.gateway = ip_field(*it, "gateway", key);
             r.ips.push_back(ip);
-            if (auto rs = it->find("routes"); rs != it->end() && !rs->is_null()) {
+            if (const json* rs = find_value(*it, "routes")) {
                 if (!rs->is_array()) bad(std::string(key) + ".routes", "must be a list");
                 for (std::size_t i = 0; i < rs->size(); ++i)
                     r.routes.push_back(route_from_json((*rs)[i], std::string(key) + ".routes[" + std::to_string(i) + "]"));
             }
         }
     } else {
-        if (auto it = j.find("interfaces"); it != j.end() && !it->is_null()) {
+        if (const json* it = find_value(j, "interfaces")) {
             if (!it->is_array()) bad("interfaces", "must be a list");
             for (std::size_t i = 0; i < it->size(); ++i) {
                 const json& e = (*it)[i];
@@ -215,7 +215,7 @@ result result_from_json(const json& j, std::string_view version) {
                 r.interfaces.push_back(std::move(ie));
             }
         }
-        if (auto it = j.find("ips"); it != j.end() && !it->is_null()) {
+        if (const json* it = find_value(j, "ips")) {
             if (!it->is_array()) bad("ips", "must be a list");
             for (std::size_t i = 0; i < it->size(); ++i) {
                 const json& e = (*it)[i];
@@ -230,13 +230,13 @@ result result_from_json(const json& j, std::string_view version) {
                 r.ips.push_back(ip);
             }
         }
-        if (auto it = j.find("routes"); it != j.end() && !it->is_null()) {
+        if (const json* it = find_value(j, "routes")) {
             if (!it->is_array()) bad("routes", "must be a list");
             for (std::size_t i = 0; i < it->size(); ++i)
                 r.routes.push_back(route_from_json((*it)[i], "routes[" + std::to_string(i) + "]"));
         }
     }
-    if (auto it = j.find("dns"); it != j.end() && !it->is_null()) {
+    if (const json* it = find_value(j, "dns")) {
         try {
             r.dns = dns_from_json(*it, "dns");
         } catch (const error& e) {

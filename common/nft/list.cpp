@@ -2,12 +2,14 @@
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
+#include <libnftnl/gen.h>
 #include <linux/netfilter/nf_tables.h>
 
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "nft/encode.hpp"
@@ -105,6 +107,19 @@ int take_element(nftnl_set_elem* e, void* data) {
 }
 
 }  // namespace
+
+std::uint32_t generation(socket& sock) {
+    const std::string what = "get ruleset generation";
+    auto found = request<std::uint32_t>(sock, NFT_MSG_GETGEN, family::unspec, NLM_F_ACK, what, {},
+                                        [&](const nlmsghdr& m, std::vector<std::uint32_t>& out) {
+                                            std::unique_ptr<nftnl_gen, void (*)(const nftnl_gen*)> g(
+                                                detail::checked(nftnl_gen_alloc()), nftnl_gen_free);
+                                            if (nftnl_gen_nlmsg_parse(&m, g.get()) < 0) bad_reply(what);
+                                            out.push_back(nftnl_gen_get_u32(g.get(), NFTNL_GEN_ID));
+                                        });
+    if (found.empty()) bad_reply(what);
+    return found.front();
+}
 
 std::vector<table_info> list_tables(socket& sock, family fam) {
     const std::string what = "list tables " + std::string(name(fam));

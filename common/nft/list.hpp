@@ -5,6 +5,7 @@
 //   if (!nft::find_table(sock, family::inet, "wharf_nat")) ...
 //   for (const auto& r : nft::list_rules(sock, family::inet, "wharf_nat", "postrouting"))
 //       if (r.comment == tag) tx.remove(nft::rule_ref{r.fam, r.table, r.chain, r.handle});
+#include <cstdint>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,11 @@
 #include "nft/socket.hpp"
 
 namespace wharf::nft {
+
+// The ruleset's generation: it changes with every commit that changes anything. A transaction
+// made from reads at generation G and committed with transaction::only_at_generation(G) fails
+// with ERESTART if anything was committed in between.
+std::uint32_t generation(socket& sock);
 
 // Every table of the family (family::unspec: of every family).
 std::vector<table_info> list_tables(socket& sock, family fam = family::unspec);

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "cni/error.hpp"
+#include "cni/json_field.hpp"
 
 namespace wharf::bridge {
 
@@ -24,7 +25,7 @@ net::mac parse_mac(const std::string& key, const std::string& text) {
 
 // A VLAN id of a trunk entry: 1..4094.
 std::uint16_t trunk_id(const json& entry, const char* key, const std::string& where) {
-    const json& v = entry.at(key);
+    const json& v = *cni::find_value(entry, key);
     if (!v.is_number_integer()) invalid(where + "." + key, "must be an integer, not " + v.dump());
     long long id = v.get<long long>();
     if (id < 1 || id > 4094) invalid(where + "." + key, "is " + std::to_string(id) + ", outside 1..4094");
@@ -32,24 +33,25 @@ std::uint16_t trunk_id(const json& entry, const char* key, const std::string& wh
 }
 
 std::vector<std::uint16_t> parse_trunk(const json& raw) {
-    auto it = raw.find("vlanTrunk");
-    if (it == raw.end() || it->is_null()) return {};
+    const json* it = cni::find_value(raw, "vlanTrunk");
+    if (!it) return {};
     if (!it->is_array()) invalid("vlanTrunk", "must be a list, not " + it->dump());
     std::set<std::uint16_t> ids;
     for (std::size_t i = 0; i < it->size(); ++i) {
         const json& e = (*it)[i];
         std::string where = "vlanTrunk[" + std::to_string(i) + "]";
         if (!e.is_object()) invalid(where, "must be an object, not " + e.dump());
-        bool has_min = e.contains("minID") && !e["minID"].is_null();
-        bool has_max = e.contains("maxID") && !e["maxID"].is_null();
+        const bool has_min = cni::find_value(e, "minID") != nullptr;
+        const bool has_max = cni::find_value(e, "maxID") != nullptr;
+        const bool has_id = cni::find_value(e, "id") != nullptr;
         if (has_min != has_max) invalid(where, "needs both minID and maxID");
         if (has_min) {
             std::uint16_t lo = trunk_id(e, "minID", where), hi = trunk_id(e, "maxID", where);
             if (hi < lo) invalid(where, "has minID " + std::to_string(lo) + " above maxID " + std::to_string(hi));
             for (unsigned v = lo; v <= hi; ++v) ids.insert(static_cast<std::uint16_t>(v));
         }
-        if (e.contains("id") && !e["id"].is_null()) ids.insert(trunk_id(e, "id", where));
-        if (!has_min && !(e.contains("id") && !e["id"].is_null())) invalid(where, "names no VLAN (id or minID/maxID)");
+        if (has_id) ids.insert(trunk_id(e, "id", where));
+        if (!has_min && !has_id) invalid(where, "names no VLAN (id or minID/maxID)");
     }
     return {ids.begin(), ids.end()};
 }
@@ -92,11 +94,18 @@ bridge_conf parse_bridge_conf(const cni::net_conf& conf, const cni::request& req
         invalid("disableContainerInterface", "cannot be used with IPAM (ipam.type is set)");
 
     // The MAC: runtimeConfig.mac wins over args.cni.mac, which wins over CNI_ARGS MAC=.
-    if (auto m = req.arg("MAC"); m && !m->empty()) c.mac = parse_mac("CNI_ARGS MAC", *m);
-    if (auto it = conf.args.find("cni"); it != conf.args.end() && it->is_object()) {
-        if (auto m = cni::get_string(*it, "mac"); !m.empty()) c.mac = parse_mac("args.cni.mac", m);
-    }
-    if (auto m = cni::get_string(conf.runtime_config, "mac"); !m.empty()) c.mac = parse_mac("runtimeConfig.mac", m);
+    // All three are per-request input, which a DEL does not need.
+    cni::read_per_request(req.cmd, "CNI_ARGS MAC", [&] {
+        if (auto m = req.arg("MAC"); m && !m->empty()) c.mac = parse_mac("CNI_ARGS MAC", *m);
+    });
+    cni::read_per_request(req.cmd, "args.cni.mac", [&] {
+        if (const json* a = cni::find_value(conf.args, "cni"); a && a->is_object())
+            if (auto m = cni::get_string(*a, "mac"); !m.empty()) c.mac = parse_mac("args.cni.mac", m);
+    });
+    cni::read_per_request(req.cmd, "runtimeConfig.mac", [&] {
+        if (auto m = cni::get_string(conf.runtime_config, "mac"); !m.empty())
+            c.mac = parse_mac("runtimeConfig.mac", m);
+    });
     return c;
 }
 

@@ -1,6 +1,9 @@
 #include "firewall.hpp"
 
+#include <net/if.h>
+
 #include <cerrno>
+#include <set>
 
 #include "cni/error.hpp"
 #include "nft/error.hpp"
@@ -41,6 +44,11 @@ std::vector<planned> plan(const attachment_rules& r) {
         pair.comment = comment;
         out.push_back({{nft::family::inet, layout::table_name, layout::isolated_self}, pair,
                        "isolation self entry for " + r.isolated_bridge});
+        nft::element member;
+        member.key = nft::concat({nft::ifname(r.isolated_bridge), nft::ifname(r.host_veth)});
+        member.comment = r.tag;
+        out.push_back({{nft::family::inet, layout::table_name, layout::isolated_ports}, member,
+                       "isolation member " + r.isolated_bridge + " . " + r.host_veth});
     }
     if (r.spoof_mac) {
         nft::element port;
@@ -73,6 +81,47 @@ void add_attachment_elements(nft::transaction& tx, const attachment_rules& r) {
             tx.add_elements(p.set, one);
         }
     }
+}
+
+constexpr int removal_attempts = 50;
+
+// The bridge name a key of the isolation sets starts with (IFNAMSIZ bytes, NUL padded).
+std::string bridge_of(const nft::bytes& key) {
+    std::string name;
+    for (std::size_t i = 0; i < key.size() && i < IFNAMSIZ && key[i] != 0; ++i) name += static_cast<char>(key[i]);
+    return name;
+}
+
+// What one DEL or GC removes: the elements of stale owners, and the per-network objects no other
+// attachment uses any more (subnet chains nothing jumps to, isolation entries of a bridge without
+// isolated members). Leftovers of earlier runs that nothing uses go too.
+struct removal {
+    std::vector<layout::owned_element> elements;
+    std::vector<std::string> chains;
+    std::size_t owned = 0;  // how many of `elements` belonged to stale owners
+};
+
+removal plan_removal(nft::socket& sock, const std::function<bool(const std::string& tag)>& stale) {
+    removal r;
+    const auto present = layout::list_all_elements(sock);
+    std::set<std::string> jumped_to, bridges_with_members;
+    std::vector<const layout::owned_element*> bridge_entries;
+    for (const auto& e : present) {
+        const std::string tag = tag_of(e.element.comment);
+        if (!tag.empty() && stale(tag)) {
+            r.elements.push_back(e);
+            ++r.owned;
+            continue;
+        }
+        if (e.element.verdict && !e.element.verdict->chain.empty()) jumped_to.insert(e.element.verdict->chain);
+        if (e.set.name == layout::isolated_ports) bridges_with_members.insert(bridge_of(e.element.key));
+        if (e.set.name == layout::isolated || e.set.name == layout::isolated_self) bridge_entries.push_back(&e);
+    }
+    for (const auto* e : bridge_entries)
+        if (!bridges_with_members.contains(bridge_of(e->element.key))) r.elements.push_back(*e);
+    for (const auto& c : nft::list_chains(sock, nft::family::inet, layout::table_name))
+        if (c.name.starts_with(layout::subnet_chain_prefix) && !jumped_to.contains(c.name)) r.chains.push_back(c.name);
+    return r;
 }
 
 bool only_missing_objects(const nft::error& e) {
@@ -127,15 +176,31 @@ void verify_rules(nft::socket& sock, const attachment_rules& r) {
 }
 
 std::size_t remove_owned(nft::socket& sock, const std::function<bool(const std::string& tag)>& stale) {
-    auto doomed = layout::find_elements(sock, [&](const std::string& comment) {
-        std::string tag = tag_of(comment);
-        return !tag.empty() && stale(tag);
-    });
-    if (doomed.empty()) return 0;
-    nft::transaction tx{sock};
-    layout::remove_elements(tx, doomed);
-    tx.commit();
-    return doomed.size();
+    // Read, decide, commit only if nothing changed since the read (the generation check): a
+    // concurrent ADD that starts using a subnet chain or a bridge's isolation entries between our
+    // read and our commit makes the kernel refuse our batch (ERESTART; EBUSY for a chain it has just
+    // jumped to), and we read again. An ADD whose batch comes after ours finds a chain missing
+    // (ENOENT) and recreates the base, or re-adds the isolation entries its batch always carries.
+    for (int attempt = 1;; ++attempt) {
+        const std::uint32_t gen = nft::generation(sock);
+        const removal r = plan_removal(sock, stale);
+        if (r.elements.empty() && r.chains.empty()) return 0;
+        nft::transaction tx{sock};
+        tx.only_at_generation(gen);
+        layout::remove_elements(tx, r.elements);
+        for (const auto& name : r.chains) {
+            const nft::chain c{.fam = nft::family::inet, .table = layout::table_name, .name = name};
+            tx.flush(c);
+            tx.remove(c);
+        }
+        try {
+            tx.commit();
+            return r.owned;
+        } catch (const nft::error& e) {
+            const int err = e.code_value();
+            if ((err != ERESTART && err != EBUSY && err != ENOENT) || attempt == removal_attempts) throw;
+        }
+    }
 }
 
 }  // namespace wharf::bridge

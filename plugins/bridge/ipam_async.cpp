@@ -10,10 +10,11 @@
 #include <vector>
 
 #include "base/os_error.hpp"
-#include "sys/child_process.hpp"
 #include "cni/error.hpp"
 #include "cni/ipam_exec.hpp"
+#include "cni/json_field.hpp"
 #include "log/logging.hpp"
+#include "sys/child_process.hpp"
 
 namespace wharf::bridge {
 
@@ -58,8 +59,7 @@ int pending_ipam::wait_exit() noexcept {
 }
 
 pending_ipam pending_ipam::start_add(const cni::context& ctx) {
-    std::string type = cni::get_string(ctx.conf.ipam, "type");
-    if (type.empty()) throw cni::error(cni::code::invalid_config, "invalid network config: ipam.type is missing", "ipam.type");
+    std::string type = cni::ipam_type(ctx.conf);
     std::string binary = cni::find_plugin(type, ctx.req.path);
 
     sys::piped_child child = sys::spawn_piped(binary, cni::delegate_environment(cni::command::add));
@@ -96,11 +96,8 @@ cni::result pending_ipam::finish() {
     auto doc = nlohmann::json::parse(out, nullptr, false);
     // Our delegates close stdout as soon as they have answered, before they are torn down: a result
     // is used right away and the exit status collected by confirm(), when the ADD is otherwise done.
-    const bool looks_successful = doc.is_object() && !doc.contains("code");
-    if (looks_successful) {
-        std::string version = doc.contains("cniVersion") && doc["cniVersion"].is_string() ? doc["cniVersion"].get<std::string>() : version_;
-        return cni::result_from_json(doc, version);
-    }
+    const bool looks_successful = doc.is_object() && !cni::find_field(doc, "code");
+    if (looks_successful) return cni::delegate_result(doc, version_);
     int exit_code = wait_exit();
     log::debug("IPAM {} ADD exited {}", type_, exit_code);
     if (exit_code != 0) cni::rethrow_delegate_error(type_, {.exit_code = exit_code, .out = out});

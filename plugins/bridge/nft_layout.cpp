@@ -40,7 +40,7 @@ std::string subnet_chain(const net::prefix& subnet) {
     std::string s = subnet.canonical().to_string();
     for (char& c : s)
         if (c == '/') c = '_';
-    return "masq-" + s;
+    return subnet_chain_prefix + s;
 }
 
 void add_masquerade_base(nft::transaction& tx) {
@@ -69,9 +69,10 @@ void add_isolation_base(nft::transaction& tx) {
     tx.add(inet_table());
     tx.add(nft::set{.fam = family::inet, .table = table_name, .name = isolated, .key_type = nft::datatype::ifname,
                     .key_len = ifname_len});
-    tx.add(nft::set{.fam = family::inet, .table = table_name, .name = isolated_self,
-                    .key_type = nft::datatype::concat({nft::datatype::ifname, nft::datatype::ifname}),
-                    .key_len = 2 * ifname_len});
+    for (const char* pair_set : {isolated_self, isolated_ports})
+        tx.add(nft::set{.fam = family::inet, .table = table_name, .name = pair_set,
+                        .key_type = nft::datatype::concat({nft::datatype::ifname, nft::datatype::ifname}),
+                        .key_len = 2 * ifname_len});
     nft::chain fwd = base(family::inet, "forward", "filter", nft::hook::forward, 0);
     reset_chain(tx, fwd);
     tx.add(nft::rule{family::inet, table_name, fwd.name}
@@ -111,6 +112,7 @@ void add_spoof_base(nft::transaction& tx) {
 std::vector<nft::set_ref> owned_sets() {
     return {{family::inet, table_name, masq4},       {family::inet, table_name, masq6},
             {family::inet, table_name, isolated},    {family::inet, table_name, isolated_self},
+            {family::inet, table_name, isolated_ports},
             {family::bridge, table_name, spoof_ports}, {family::bridge, table_name, spoof_pairs}};
 }
 

@@ -7,8 +7,10 @@
 //     chain postrouting { type nat hook postrouting priority srcnat;
 //         ip saddr vmap @masq4; ip6 saddr vmap @masq6 }
 //     chain masq-<subnet> { ip daddr <subnet> return; ip daddr 224.0.0.0/4 return; masquerade }
-//     set isolated { type ifname }                   element: bridge name, comment <network tag>
+//     set isolated { type ifname }                   element: bridge name, comment "isolation <bridge>"
 //     set isolated_self { type ifname . ifname }     element: bridge . bridge
+//     set isolated_ports { type ifname . ifname }    element: bridge . host veth, comment <owner tag>:
+//         one per isolated attachment, so the bridge's two entries go with its last attachment
 //     chain forward { type filter hook forward priority filter;
 //         ct state established,related accept
 //         iifname . oifname @isolated_self accept
@@ -21,6 +23,9 @@
 //
 // Chains with fixed rules are flushed and refilled inside every transaction that adds them, so any
 // number of concurrent ADDs leave exactly one copy of each rule (the kernel serialises transactions).
+// What is named after a subnet or bridge (a masq-<subnet> chain, a bridge's isolation entries) goes
+// with the last attachment that uses it: DEL and GC remove it in the same transaction as that
+// attachment's elements (see firewall.cpp for how that stays right under concurrent ADDs).
 #include <string>
 #include <vector>
 
@@ -36,6 +41,7 @@ inline constexpr const char* masq4 = "masq4";
 inline constexpr const char* masq6 = "masq6";
 inline constexpr const char* isolated = "isolated";
 inline constexpr const char* isolated_self = "isolated_self";
+inline constexpr const char* isolated_ports = "isolated_ports";
 inline constexpr const char* spoof_ports = "spoof_ports";
 inline constexpr const char* spoof_pairs = "spoof_pairs";
 
@@ -43,6 +49,7 @@ nft::set_ref masq_map(net::family f);
 // "masq-10.22.0.0_24": one chain per subnet; its rules depend on the subnet alone, so networks
 // that share a subnet may share it.
 std::string subnet_chain(const net::prefix& subnet);
+inline constexpr const char* subnet_chain_prefix = "masq-";
 
 // Table inet wharf_bridge, the masquerade maps and the postrouting chain with its rules.
 void add_masquerade_base(nft::transaction& tx);

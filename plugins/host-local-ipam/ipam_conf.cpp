@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "cni/error.hpp"
+#include "cni/json_field.hpp"
 #include "cni/version.hpp"
 #include "net/prefix.hpp"
 
@@ -83,9 +84,8 @@ std::vector<cni::route> read_routes(const nlohmann::json& list) {
 
 const nlohmann::json& member(const nlohmann::json& obj, const char* name) {
     static const nlohmann::json null;
-    if (!obj.is_object()) return null;
-    auto it = obj.find(name);
-    return it == obj.end() ? null : *it;
+    const nlohmann::json* v = cni::find_field(obj, name);
+    return v ? *v : null;
 }
 
 }  // namespace
@@ -103,7 +103,13 @@ ipam_conf parse_ipam_conf(const cni::net_conf& conf, const cni::request& req, bo
     c.resolv_conf = cni::get_string(ipam, "resolvConf");
     c.routes = read_routes(member(ipam, "routes"));
 
-    read_range_sets(member(conf.runtime_config, "ipRanges"), "runtimeConfig.ipRanges", c);
+    // runtimeConfig.ipRanges is per-request input: a DEL that cannot read it releases by owner anyway.
+    cni::read_per_request(req.cmd, "runtimeConfig.ipRanges", [&] {
+        ipam_conf requested_ranges;
+        read_range_sets(member(conf.runtime_config, "ipRanges"), "runtimeConfig.ipRanges", requested_ranges);
+        c.range_sets = std::move(requested_ranges.range_sets);
+        c.set_keys = std::move(requested_ranges.set_keys);
+    });
     const auto& legacy_subnet = member(ipam, "subnet");
     if (!legacy_subnet.is_null()) {
         // The legacy single-range keys live directly in "ipam".

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "cni/error.hpp"
+#include "cni/json_field.hpp"
 
 namespace wharf::ipam {
 
@@ -32,11 +33,11 @@ std::string quoted(const nlohmann::json& v) { return v.dump(); }
 
 // An optional address-valued key: absent or null gives nullopt; anything but an address string is an error.
 std::optional<ip_address> optional_address(const nlohmann::json& j, const char* name, const std::string& key) {
-    auto it = j.find(name);
-    if (it == j.end() || it->is_null()) return std::nullopt;
-    if (!it->is_string()) config_error(fmt::format("{}.{} must be a string, got {}", key, name, quoted(*it)));
-    auto a = ip_address::parse(it->get<std::string>());
-    if (!a) config_error(fmt::format("{}.{}: invalid IP address {}", key, name, quoted(*it)));
+    const nlohmann::json* v = cni::find_value(j, name);
+    if (!v) return std::nullopt;
+    if (!v->is_string()) config_error(fmt::format("{}.{} must be a string, got {}", key, name, quoted(*v)));
+    auto a = ip_address::parse(v->get<std::string>());
+    if (!a) config_error(fmt::format("{}.{}: invalid IP address {}", key, name, quoted(*v)));
     return a;
 }
 
@@ -91,8 +92,8 @@ std::string range_set::to_string() const {
 
 ip_range parse_range(const nlohmann::json& j, const std::string& key) {
     if (!j.is_object()) config_error(fmt::format("{} must be an object, got {}", key, quoted(j)));
-    auto it = j.find("subnet");
-    if (it == j.end() || it->is_null()) config_error(fmt::format("{}.subnet is required", key));
+    const nlohmann::json* it = cni::find_value(j, "subnet");
+    if (!it) config_error(fmt::format("{}.subnet is required", key));
     if (!it->is_string()) config_error(fmt::format("{}.subnet must be a string, got {}", key, quoted(*it)));
     const std::string text = it->get<std::string>();
     auto p = prefix::parse(text);

@@ -109,7 +109,7 @@ std::string hairpin_chain(const net::prefix& subnet) {
     std::string text = subnet.canonical().to_string();
     for (char& c : text)
         if (c == '/') c = '_';
-    return "hp-" + text;
+    return hairpin_chain_prefix + text;
 }
 
 void add_base(nft::transaction& tx, const portmap_conf& conf) {

@@ -25,6 +25,7 @@
 //     chain postrouting { type nat hook postrouting priority srcnat;
 //         ct status dnat ip daddr vmap @hairpin4; ct status dnat ip6 daddr vmap @hairpin6 }
 //     chain hp-<subnet> { ip saddr <subnet> masquerade; ip saddr 127.0.0.0/8 masquerade }
+//         (removed with the last hairpin element that jumps to it)
 //     chain masq_all { masquerade }
 //
 // `fib daddr type local` keeps DNAT to traffic addressed to the host itself: traffic routed through
@@ -50,6 +51,7 @@ nft::set_ref hairpin_map(net::family f);
 
 // "hp-10.88.0.0_16": the hairpin chain of one subnet; its rules depend on the subnet alone.
 std::string hairpin_chain(const net::prefix& subnet);
+inline constexpr const char* hairpin_chain_prefix = "hp-";
 
 // The table, the maps and every fixed chain with its rules (flushed and refilled).
 void add_base(nft::transaction& tx, const portmap_conf& conf);

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "cni/error.hpp"
+#include "cni/json_field.hpp"
 
 namespace wharf::portmap {
 
@@ -18,8 +19,8 @@ namespace {
 }
 
 std::uint16_t port_of(const json& entry, const char* key, const std::string& where) {
-    auto it = entry.find(key);
-    if (it == entry.end() || it->is_null()) invalid(where + "." + key, "is missing");
+    const json* it = cni::find_value(entry, key);
+    if (!it) invalid(where + "." + key, "is missing");
     if (!it->is_number_integer()) invalid(where + "." + key, "must be an integer, not " + it->dump());
     long long v = it->get<long long>();
     if (v < 1 || v > 65535) invalid(where + "." + key, "is " + std::to_string(v) + ", outside 1..65535");
@@ -36,8 +37,8 @@ std::uint8_t protocol_of(const json& entry, const std::string& where) {
 }
 
 std::vector<port_mapping> parse_mappings(const json& runtime_config) {
-    auto it = runtime_config.find("portMappings");
-    if (it == runtime_config.end() || it->is_null()) return {};
+    const json* it = cni::find_value(runtime_config, "portMappings");
+    if (!it) return {};
     if (!it->is_array()) invalid("runtimeConfig.portMappings", "must be a list, not " + it->dump());
     std::vector<port_mapping> out;
     for (std::size_t i = 0; i < it->size(); ++i) {
@@ -58,8 +59,8 @@ std::vector<port_mapping> parse_mappings(const json& runtime_config) {
 }
 
 std::vector<std::string> string_list(const json& raw, const char* key) {
-    auto it = raw.find(key);
-    if (it == raw.end() || it->is_null()) return {};
+    const json* it = cni::find_value(raw, key);
+    if (!it) return {};
     if (!it->is_array()) invalid(key, "must be a list of strings, not " + it->dump());
     std::vector<std::string> out;
     for (const auto& s : *it) {
@@ -104,10 +105,13 @@ std::string port_mapping::describe() const {
 portmap_conf parse_portmap_conf(const cni::net_conf& conf, const cni::request& req) {
     const json& raw = conf.raw;
     portmap_conf c;
-    c.mappings = parse_mappings(conf.runtime_config);
+    // Per-request input: DEL finds what to withdraw by owner, and only flushes conntrack for the
+    // UDP ports it names, so a DEL that cannot read them goes on without.
+    cni::read_per_request(req.cmd, "runtimeConfig.portMappings",
+                          [&] { c.mappings = parse_mappings(conf.runtime_config); });
     c.snat = cni::get_bool(raw, "snat", true);
     c.masq_all = cni::get_bool(raw, "masqAll", false);
-    const bool has_bit = raw.contains("markMasqBit") && !raw["markMasqBit"].is_null();
+    const bool has_bit = cni::find_value(raw, "markMasqBit") != nullptr;
     c.mark_masq_bit = cni::get_int(raw, "markMasqBit", default_mark_masq_bit, 0, 31);
     c.external_set_mark_chain = cni::get_string(raw, "externalSetMarkChain");
     if (has_bit && !c.external_set_mark_chain.empty())

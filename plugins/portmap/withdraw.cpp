@@ -2,6 +2,7 @@
 #include <netinet/in.h>
 
 #include <cerrno>
+#include <set>
 
 #include "layout.hpp"
 #include "nft/error.hpp"
@@ -33,6 +34,7 @@ touched_ports withdraw_once(nft::socket& sock, const std::function<bool(const st
     touched_ports out;
     if (!nft::find_table(sock, nft::family::inet, layout::table_name)) return out;
     nft::transaction tx{sock};
+    std::set<std::string> jumped_to;  // hairpin chains the remaining elements still use
     for (net::family f : {net::family::v4, net::family::v6}) {
         const auto ports = elements_of(sock, layout::ports_map(f));
         const auto standby = elements_of(sock, layout::standby_map(f));
@@ -46,8 +48,10 @@ touched_ports withdraw_once(nft::socket& sock, const std::function<bool(const st
                 standby_used[i] = true;
             }
         }
-        for (const auto& e : hairpin)
+        for (const auto& e : hairpin) {
             if (stale(e.comment)) gone_hairpin.push_back(e);
+            else if (e.verdict) jumped_to.insert(e.verdict->chain);
+        }
         for (const auto& p : ports) {
             if (!stale(p.comment)) continue;
             gone_ports.push_back(p);
@@ -66,6 +70,14 @@ touched_ports withdraw_once(nft::socket& sock, const std::function<bool(const st
         if (!gone_standby.empty()) tx.remove_elements(layout::standby_map(f), keys_only(gone_standby));
         if (!gone_hairpin.empty()) tx.remove_elements(layout::hairpin_map(f), keys_only(gone_hairpin));
         if (!promoted.empty()) tx.create_elements(layout::ports_map(f), promoted);
+    }
+    // A subnet's hairpin chain goes with the last element that jumps to it. Should a concurrent ADD
+    // jump to it before this batch lands, the kernel refuses to delete it (EBUSY) and we read again.
+    for (const auto& c : nft::list_chains(sock, nft::family::inet, layout::table_name)) {
+        if (!c.name.starts_with(layout::hairpin_chain_prefix) || jumped_to.contains(c.name)) continue;
+        const nft::chain chain{.fam = nft::family::inet, .table = layout::table_name, .name = c.name};
+        tx.flush(chain);
+        tx.remove(chain);
     }
     tx.commit();
     return out;

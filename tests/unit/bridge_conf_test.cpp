@@ -14,20 +14,20 @@ using nlohmann::json;
 
 namespace {
 
-cni::net_conf net_conf(const json& extra) {
+cni::net_conf net_conf(const json& extra, cni::command cmd = cni::command::add) {
     json doc = {{"cniVersion", "1.1.0"}, {"name", "net1"}, {"type", "bridge"}};
     doc.merge_patch(extra);
-    return cni::parse_net_conf(doc.dump(), cni::command::add);
+    return cni::parse_net_conf(doc.dump(), cmd);
 }
 
-bridge_conf parse(const json& extra, const std::string& cni_args = "") {
+bridge_conf parse(const json& extra, const std::string& cni_args = "", cni::command cmd = cni::command::add) {
     cni::request req;
-    req.cmd = cni::command::add;
+    req.cmd = cmd;
     if (!cni_args.empty()) {
         auto eq = cni_args.find('=');
         req.args.emplace_back(cni_args.substr(0, eq), cni_args.substr(eq + 1));
     }
-    return parse_bridge_conf(net_conf(extra), req);
+    return parse_bridge_conf(net_conf(extra, cmd), req);
 }
 
 }  // namespace
@@ -68,6 +68,47 @@ TEST_CASE("every key is read; isDefaultGateway implies isGateway; unknown keys p
     CHECK(c.isolation);
     CHECK(c.has_ipam);
     CHECK(c.needs_nft());
+}
+
+TEST_CASE("keys are matched in any case, as the reference's decoder matches them") {
+    bridge_conf c = parse(json::parse(R"({
+        "Bridge": "br-mixed", "IsDefaultGateway": true, "ForceAddress": true, "IPMasq": true,
+        "IPMasqBackend": "nftables", "MTU": 1400, "HairpinMode": true, "Vlan": 7, "PreserveDefaultVlan": false,
+        "EnableDAD": true, "MacSpoofChk": true, "PortIsolation": true, "Isolation": true,
+        "IPAM": {"Type": "host-local"}, "RuntimeConfig": {"MAC": "02:00:00:00:00:09"}})"));
+    CHECK(c.bridge == "br-mixed");
+    CHECK(c.is_default_gateway);
+    CHECK(c.is_gateway);
+    CHECK(c.force_address);
+    CHECK(c.ip_masq);
+    CHECK(c.ip_masq_backend == "nftables");
+    CHECK(c.mtu == 1400u);
+    CHECK(c.hairpin);
+    CHECK(c.vlan == 7);
+    CHECK_FALSE(c.preserve_default_vlan);
+    CHECK(c.enable_dad);
+    CHECK(c.macspoofchk);
+    CHECK(c.port_isolation);
+    CHECK(c.isolation);
+    CHECK(c.has_ipam);
+    REQUIRE(c.mac);
+    CHECK(c.mac->to_string() == "02:00:00:00:00:09");
+    CHECK(parse({{"VLANTrunk", json::parse(R"([{"MinID": 5, "MaxID": 6}, {"ID": 9}])")}}).vlan_trunk ==
+          std::vector<std::uint16_t>{5, 6, 9});
+    CHECK(parse({{"Args", {{"CNI", {{"Mac", "02:00:00:00:00:0a"}}}}}}).mac->to_string() == "02:00:00:00:00:0a");
+}
+
+TEST_CASE("DEL reads no MAC it cannot parse; ADD refuses it") {
+    const json bad_runtime = {{"runtimeConfig", {{"mac", "not-a-mac"}}}};
+    const json bad_args = {{"args", {{"cni", {{"mac", 42}}}}}};
+    CHECK_THROWS_AS(parse(bad_runtime), cni::error);
+    CHECK_THROWS_AS(parse(bad_args), cni::error);
+    CHECK_THROWS_AS(parse(json::object(), "MAC=zz"), cni::error);
+    CHECK_FALSE(parse(bad_runtime, "", cni::command::del).mac);
+    CHECK_FALSE(parse(bad_args, "", cni::command::del).mac);
+    CHECK_FALSE(parse(json::object(), "MAC=zz", cni::command::del).mac);
+    // What can be read still is.
+    CHECK(parse(bad_runtime, "MAC=02:00:00:00:00:01", cni::command::del).mac->to_string() == "02:00:00:00:00:01");
 }
 
 TEST_CASE("vlanTrunk ranges and ids are merged, sorted and unique") {

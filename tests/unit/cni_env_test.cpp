@@ -94,6 +94,25 @@ TEST_CASE("each missing or malformed variable is code 4 and named") {
     }
 }
 
+TEST_CASE("containerd's CNI_ARGS are read in any order; on DEL a malformed pair is skipped, not fatal") {
+    auto vars = good_add();
+    vars["CNI_ARGS"] = "K8S_POD_NAME=web-0;IgnoreUnknown=1;K8S_POD_INFRA_CONTAINER_ID=abc123;"
+                       "K8S_POD_NAMESPACE=default;K8S_POD_UID=7f1c";
+    auto req = read_request(env_of(vars));
+    CHECK(req.args.size() == 5);
+    CHECK(req.arg("K8S_POD_NAMESPACE") == "default");
+    CHECK(req.arg("IgnoreUnknown") == "1");
+
+    vars["CNI_ARGS"] = "IgnoreUnknown=1;garbage;K8S_POD_NAME=web-0;=x";
+    CHECK(failure_of(vars).first == 4);
+    vars["CNI_COMMAND"] = "DEL";
+    auto del = read_request(env_of(vars));
+    CHECK(del.args.size() == 2);
+    CHECK(del.arg("K8S_POD_NAME") == "web-0");
+    REQUIRE(del.ignored.size() == 2);
+    CHECK(del.ignored[0].find("garbage") != std::string::npos);
+}
+
 TEST_CASE("interface names: the kernel's limits") {
     CHECK(interface_name_problem("eth0").empty());
     CHECK(interface_name_problem("abcdefghijklmno").empty());  // 15 bytes

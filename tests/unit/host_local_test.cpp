@@ -208,6 +208,49 @@ TEST_CASE("ipam config: legacy keys, ranges, runtime ranges, requests") {
                        {"CNI_ARGS IP", "10.5.0.x"});
 }
 
+TEST_CASE("ipam keys in any case; containerd's ipRanges (Subnet, RangeStart, RangeEnd, Gateway)") {
+    cni::request req;
+    req.cmd = cni::command::add;
+    auto c = parse_ipam_conf(conf_with(json::parse(R"({"Type": "host-local", "Subnet": "10.5.0.0/24",
+        "RangeStart": "10.5.0.10", "Gateway": "10.5.0.254", "DataDir": "/tmp/y", "ResolvConf": "/tmp/r",
+        "Ranges": [[{"Subnet": "fd00:5::/64", "RangeEnd": "fd00:5::ff"}]],
+        "Routes": [{"Dst": "192.168.0.0/16", "GW": "10.5.0.1"}]})"),
+                                        json::parse(R"({"IPs": ["10.5.0.20"], "ipRanges": [[{"Subnet": "10.7.0.0/24",
+        "RangeStart": "10.7.0.100", "RangeEnd": "10.7.0.150", "Gateway": "10.7.0.1"}]]})"),
+                                        json::parse(R"({"CNI": {"IPs": ["10.7.0.120"]}})")),
+                             req, true);
+    REQUIRE(c.range_sets.size() == 3);
+    const auto& runtime = c.range_sets[0].ranges.at(0);
+    CHECK(runtime.subnet.to_string() == "10.7.0.0/24");
+    CHECK(runtime.start.to_string() == "10.7.0.100");
+    CHECK(runtime.end.to_string() == "10.7.0.150");
+    CHECK(runtime.gateway.to_string() == "10.7.0.1");
+    CHECK(c.range_sets[1].ranges.at(0).start.to_string() == "10.5.0.10");
+    CHECK(c.range_sets[1].ranges.at(0).gateway.to_string() == "10.5.0.254");
+    CHECK(c.range_sets[2].ranges.at(0).end.to_string() == "fd00:5::ff");
+    CHECK(c.data_dir == "/tmp/y");
+    CHECK(c.resolv_conf == "/tmp/r");
+    REQUIRE(c.routes.size() == 1);
+    CHECK(c.routes[0].gw->to_string() == "10.5.0.1");
+    REQUIRE(c.requested.size() == 2);
+    CHECK(c.requested[0].to_string() == "10.7.0.120");  // args.cni.ips
+    CHECK(c.requested[1].to_string() == "10.5.0.20");   // runtimeConfig.ips
+}
+
+TEST_CASE("DEL goes on without runtime ranges it cannot read; ADD refuses them") {
+    const json ipam = json::parse(R"({"ranges": [[{"subnet": "10.5.0.0/24"}]]})");
+    const json bad_runtime = json::parse(R"({"ipRanges": [[{"subnet": "10.6.0.0/24"}], [{"subnet": "not-a-cidr"}]]})");
+    cni::request add;
+    add.cmd = cni::command::add;
+    check_config_error([&] { parse_ipam_conf(conf_with(ipam, bad_runtime), add, true); },
+                       {"runtimeConfig.ipRanges[1][0].subnet", "not-a-cidr"});
+    cni::request del;
+    del.cmd = cni::command::del;
+    auto c = parse_ipam_conf(conf_with(ipam, bad_runtime), del, false);
+    REQUIRE(c.range_sets.size() == 1);  // none of the unreadable runtime ranges, not half of them
+    CHECK(c.range_sets[0].ranges.at(0).subnet.to_string() == "10.5.0.0/24");
+}
+
 TEST_CASE("ipam config errors name the key and value") {
     cni::request req;
     auto parse = [&](const char* ipam, json runtime = json::object()) {

@@ -26,12 +26,14 @@ cni::request add_request() {
     return r;
 }
 
-portmap_conf parse(json doc) {
+portmap_conf parse(json doc, cni::command cmd = cni::command::add) {
     doc["cniVersion"] = "1.1.0";
     doc["name"] = "net";
     doc["type"] = "portmap";
-    auto nc = cni::parse_net_conf(doc.dump(), cni::command::add);
-    return parse_portmap_conf(nc, add_request());
+    auto nc = cni::parse_net_conf(doc.dump(), cmd);
+    cni::request req = add_request();
+    req.cmd = cmd;
+    return parse_portmap_conf(nc, req);
 }
 
 unsigned code_of(const json& doc) {
@@ -73,6 +75,50 @@ TEST_CASE("defaults and mappings as the reference reads them") {
     CHECK(c.mappings[2].protocol == IPPROTO_SCTP);
     CHECK(c.mappings[2].key_address(net::family::v6).to_string() == "::");
     CHECK_FALSE(c.mappings[2].applies_to(net::family::v4));
+}
+
+TEST_CASE("containerd's portMappings: go-cni's untagged struct fields (HostPort, ContainerPort, ...)") {
+    // Exactly what containerd 1.6 (go-cni 1.1.7) sends for a pod with two hostPorts.
+    auto c = parse(json::parse(R"({"runtimeConfig": {"portMappings": [
+        {"HostPort": 18301, "ContainerPort": 80, "Protocol": "tcp", "HostIP": ""},
+        {"HostPort": 18302, "ContainerPort": 53, "Protocol": "UDP", "HostIP": "10.0.0.1"}]}})"));
+    REQUIRE(c.mappings.size() == 2);
+    CHECK(c.mappings[0].host_port == 18301);
+    CHECK(c.mappings[0].container_port == 80);
+    CHECK(c.mappings[0].protocol == IPPROTO_TCP);
+    CHECK_FALSE(c.mappings[0].host_ip);
+    CHECK(c.mappings[1].host_port == 18302);
+    CHECK(c.mappings[1].protocol == IPPROTO_UDP);
+    REQUIRE(c.mappings[1].host_ip);
+    CHECK(c.mappings[1].host_ip->to_string() == "10.0.0.1");
+    // A missing key is still named as the reference names the field.
+    CHECK(message_of(json::parse(R"({"runtimeConfig": {"portMappings": [{"HostPort": 1}]}})"))
+              .find("runtimeConfig.portMappings[0].containerPort is missing") != std::string::npos);
+}
+
+TEST_CASE("portmap's own keys in any case") {
+    auto c = parse(json::parse(R"({"SNAT": false, "MasqAll": true, "MarkMasqBit": 5,
+        "ConditionsV4": ["ip saddr 10.0.0.0/8"], "CONDITIONSV6": ["ip6 saddr fd00::/8"],
+        "RuntimeConfig": {"PortMappings": [{"hostPort": 8080, "containerPort": 80}]},
+        "PrevResult": {"cniVersion": "1.1.0", "IPs": [{"Address": "10.9.0.5/24"}]}})"));
+    CHECK_FALSE(c.snat);
+    CHECK(c.masq_all);
+    CHECK(c.mark_masq_bit == 5);
+    CHECK(c.conditions_v4.size() == 1);
+    CHECK(c.conditions_v6.size() == 1);
+    CHECK(c.mappings.size() == 1);
+    REQUIRE(c.container_v4);
+    CHECK(c.container_v4->to_string() == "10.9.0.5/24");
+    CHECK(code_of(json::parse(R"({"MarkMasqBit": 14, "ExternalSetMarkChain": "KUBE-MARK-MASQ"})")) == 7);
+}
+
+TEST_CASE("DEL goes on without port mappings it cannot read; ADD refuses them") {
+    const json bad = json::parse(R"({"runtimeConfig": {"portMappings": [{"hostPort": "x", "containerPort": 80}]}})");
+    CHECK(code_of(bad) == 7);
+    CHECK(parse(bad, cni::command::del).mappings.empty());
+    CHECK(parse(with_mappings("8080:80"), cni::command::del).mappings.empty());
+    // The network's own keys are config, not per-request input: still refused.
+    CHECK_THROWS_AS(parse({{"snat", "yes"}}, cni::command::del), cni::error);
 }
 
 TEST_CASE("the first IPv4 and IPv6 address of CNI_IFNAME in prevResult") {
