@@ -121,6 +121,7 @@ containerd_instance::containerd_instance(containerd_options options) : options_(
     cgroup_parent_ = "/" + dir_.substr(dir_.rfind('/') + 1);
     for (const char* sub : {"/root", "/state", "/tmp", "/cni-conf", "/pods"}) ::mkdir((dir_ + sub).c_str(), 0700);
     run_containerd_existed_ = exists("/run/containerd");
+    var_lib_cni_existed_ = exists("/var/lib/cni");
     write_config();
 }
 
@@ -361,6 +362,11 @@ void containerd_instance::cleanup() noexcept {
         if (!run_containerd_existed_) {
             ::rmdir("/run/containerd/s");
             ::rmdir("/run/containerd");
+        }
+        // libcni's result cache (containerd 1.6 cannot move it): each DEL removes its own files.
+        if (!var_lib_cni_existed_) {
+            ::rmdir("/var/lib/cni/results");
+            ::rmdir("/var/lib/cni");
         }
     } catch (...) {
     }

@@ -8,6 +8,10 @@
 // /proc by the socket they serve: containerd 1.6's shim writes no pid file) and the pause processes
 // (init.pid in each bundle, checked in /proc first), unmounts what is left under the dir, removes the
 // pods' cgroup parent and the dir.
+//
+// Two paths outside the dir cannot be moved in containerd 1.6: the shims' sockets (/run/containerd/s/,
+// named by a hash of this instance's socket) and libcni's result cache (/var/lib/cni/results/, one file
+// per attachment, removed by its DEL). The destructor removes those directories when it made them.
 #include <sys/types.h>
 
 #include <string>
@@ -64,6 +68,7 @@ private:
     pid_t pid_ = -1;
     bool imported_ = false;
     bool run_containerd_existed_ = false;  // whether /run/containerd was there before the shims made it
+    bool var_lib_cni_existed_ = false;     // likewise for libcni's cache, /var/lib/cni/results
 };
 
 }  // namespace wharf::test

@@ -202,6 +202,22 @@ std::vector<std::string> calls_of(const std::vector<std::string>& calls, const s
     return out;
 }
 
+// Printed with a failed assertion: what Wharf's plugins logged and the end of containerd's log.
+struct failure_logs {
+    const containerd_instance* ctd;
+    std::string cni_log;
+};
+
+std::ostream& operator<<(std::ostream& os, const failure_logs& l) {
+    std::ifstream in(l.cni_log);
+    std::ostringstream cni;
+    cni << in.rdbuf();
+    std::string log = l.ctd->log();
+    std::size_t from = log.size() > 6000 ? log.find('\n', log.size() - 6000) + 1 : 0;
+    return os << "\n--- CNI log " << l.cni_log << " ---\n" << cni.str() << "--- containerd log (tail) ---\n"
+              << log.substr(from);
+}
+
 // Waits up to `limit` for `done`; returns its last answer.
 template <typename F>
 bool eventually(F done, std::chrono::milliseconds limit = 5s) {
@@ -221,6 +237,8 @@ void run_scenario(bool mixed_case, unsigned first_port) {
     const std::string network = unique_name("wcri");
     const std::string log_file = ctd.dir() + "/cni.log";
     ctd.write_cni_config("10-wharf.conflist", conflist(w, network, log_file, mixed_case).dump(2));
+    // Read only if an assertion fails (doctest stringifies INFO lazily).
+    INFO(failure_logs{&ctd, log_file});
     ctd.start();
 
     wharf::cri::client* c = nullptr;
@@ -290,6 +308,11 @@ void run_scenario(bool mixed_case, unsigned first_port) {
     CHECK(names(rules, std::to_string(a.host_port)));
     CHECK(names(rules, b.ip));
 
+    // libcni caches each attachment's result on the real host (containerd 1.6 cannot move the cache);
+    // the first DEL's prevResult comes from there.
+    CHECK(exists("/var/lib/cni/results/" + network + "-" + a.id + "-eth0"));
+    CHECK(exists("/var/lib/cni/results/cni-loopback-" + a.id + "-lo"));
+
     // Stop releases everything of A and nothing of B.
     c->stop_pod_sandbox(a.id);
     reserved = w.reservations(network);
@@ -314,6 +337,8 @@ void run_scenario(bool mixed_case, unsigned first_port) {
     guard_a.release();
     for (const auto& s : c->list_pod_sandbox()) CHECK(s.id != a.id);
     CHECK_THROWS_AS(c->pod_sandbox_status(a.id), wharf::cri::error);
+    CHECK(!exists("/var/lib/cni/results/" + network + "-" + a.id + "-eth0"));
+    CHECK(!exists("/var/lib/cni/results/cni-loopback-" + a.id + "-lo"));
 
     // What containerd ran for A, as Wharf's plugins logged it: one ADD per plugin in A's netns, then
     // three DELs: Stop's with the netns, then Stop again and Remove with none.
