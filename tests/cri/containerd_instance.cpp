@@ -349,6 +349,8 @@ void containerd_instance::cleanup() noexcept {
             while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
             if (s.starts_with("/run/containerd/s/")) ::unlink(s.c_str());
         }
+        // The sandboxes CRI knows, for the cache files below (read before the dir goes).
+        const std::vector<std::string> sandbox_ids = list_dir(dir_ + "/state/io.containerd.grpc.v1.cri/sandboxes");
         // Deepest first: rootfs overlays and pods' netns files that teardown did not unmount.
         auto left = mounts();
         std::sort(left.begin(), left.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
@@ -363,7 +365,12 @@ void containerd_instance::cleanup() noexcept {
             ::rmdir("/run/containerd/s");
             ::rmdir("/run/containerd");
         }
-        // libcni's result cache (containerd 1.6 cannot move it): each DEL removes its own files.
+        // libcni's result cache (containerd 1.6 cannot move it): each DEL removes its own files
+        // ("<network>-<sandbox id>-<ifname>"); a pod that never got its DEL leaves them.
+        const std::string results = "/var/lib/cni/results";
+        for (const auto& id : sandbox_ids)
+            for (const auto& f : list_dir(results))
+                if (f.find("-" + id + "-") != std::string::npos) ::unlink((results + "/" + f).c_str());
         if (!var_lib_cni_existed_) {
             ::rmdir("/var/lib/cni/results");
             ::rmdir("/var/lib/cni");
