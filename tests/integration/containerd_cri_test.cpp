@@ -1,4 +1,4 @@
-// containerd's CRI plugin runs Wharf's plugins exactly as on a Kubernetes node: kubelet's calls
+// containerd's CRI plugin runs Wharf's plugins as on a Kubernetes node: kubelet's calls
 // (RunPodSandbox, PodSandboxStatus, StopPodSandbox, RemovePodSandbox) go over gRPC to a private
 // containerd, which execs bridge, host-local, portmap and loopback through go-cni/libcni. containerd
 // runs inside a throwaway namespace standing for the host; an "outside" namespace, joined to it by a
@@ -8,10 +8,10 @@
 // (a development aid: it skips the assertions on Wharf's log).
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -218,7 +218,7 @@ std::ostream& operator<<(std::ostream& os, const failure_logs& l) {
               << log.substr(from);
 }
 
-// Waits up to `limit` for `done`; returns its last answer.
+// Waits up to `limit` for `done` to hold; returns its last answer.
 template <typename F>
 bool eventually(F done, std::chrono::milliseconds limit = 5s) {
     for (auto until = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < until;) {
