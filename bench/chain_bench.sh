@@ -12,7 +12,7 @@ runs=${2:-100}
 growth=${3:-1000}
 burst=${4:-50}
 [ "$(id -u)" -eq 0 ] || { echo "chain_bench: needs root (network namespaces)" >&2; exit 5; }
-ninja -C "$build" wharf wharf-chain-bench wharf-nop loopback >/dev/null
+ninja -C "$build" wharf wharf-chain-bench wharf-nop wharf-kernel-floor loopback >/dev/null
 
 # The chain: the example's bridge and portmap, with loopback first (as a runtime's lo setup).
 conf=$(mktemp /tmp/wharf-chain-conf.XXXXXX)
@@ -40,4 +40,5 @@ if [ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/portmap ]; then
 fi
 [ ${#impls[@]} -gt 0 ] || { echo "chain_bench: no implementation to measure" >&2; exit 1; }
 "$build/bench/wharf-chain-bench" --wharf "$build/bin/wharf" --nop "$build/bench/wharf-nop" --conf "$conf" \
+  --kernel-floor "$build/bench/wharf-kernel-floor" \
   -n "$runs" --growth "$growth" --burst "$burst" "${impls[@]}"

@@ -56,17 +56,6 @@ void write_file_replacing(const std::string& path, std::string_view data, unsign
     }
 }
 
-void make_directories(const std::string& path, unsigned mode) {
-    std::string partial;
-    std::size_t pos = 0;
-    while (pos != std::string::npos) {
-        pos = path.find('/', pos + 1);
-        partial = path.substr(0, pos);
-        if (partial.empty()) continue;
-        if (::mkdir(partial.c_str(), mode) != 0 && errno != EEXIST) throw_errno("create directory \"" + partial + "\"");
-    }
-}
-
 bool remove_file_if_exists(const std::string& path) {
     if (::unlink(path.c_str()) == 0) return true;
     if (errno == ENOENT) return false;

@@ -4,14 +4,16 @@
 #include <string>
 #include <string_view>
 
+#include "sys/dirs.hpp"
+
 namespace wharf::cli {
+
+using sys::make_directories;  // mkdir -p
 
 // The whole file, or nullopt when it does not exist. Throws failure naming the path otherwise.
 std::optional<std::string> read_file_if_exists(const std::string& path);
 // Writes a temp file next to `path`, then renames it over `path`: readers see old or new, never half.
 void write_file_replacing(const std::string& path, std::string_view data, unsigned mode = 0600);
-// mkdir -p with `mode` for the directories it creates.
-void make_directories(const std::string& path, unsigned mode = 0700);
 // false when it was not there.
 bool remove_file_if_exists(const std::string& path);
 

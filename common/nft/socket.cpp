@@ -1,8 +1,10 @@
 #include "nft/socket.hpp"
 
 #include <libmnl/libmnl.h>
+#include <linux/netlink.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <cerrno>
 #include <climits>
@@ -122,6 +124,46 @@ std::span<const char> socket::receive(int timeout_ms, const std::string& what) {
     ssize_t n = mnl_socket_recvfrom(nl_.get(), rx_.data(), rx_.size());
     if (n < 0) fail(what + ": receive");
     return {rx_.data(), static_cast<std::size_t>(n)};
+}
+
+std::vector<std::span<const char>> socket::receive_queued(int timeout_ms, const std::string& what) {
+    // A slot holds any reply, even an error that echoes its request on a kernel without
+    // NETLINK_CAP_ACK. Only the pages a reply lands on are ever touched (the buffer is not
+    // zero-filled): an acknowledgement costs one. A longer datagram is refused, not misread.
+    constexpr std::size_t slots = 32, slot_size = receive_buffer_size;
+    if (bulk_rx_.empty()) bulk_rx_.grow(slots * slot_size, 0);
+    iovec iov[slots];
+    sockaddr_nl from[slots];
+    mmsghdr msgs[slots];
+    for (std::size_t i = 0; i < slots; ++i) {
+        iov[i] = {bulk_rx_.data() + i * slot_size, slot_size};
+        msgs[i] = {};
+        msgs[i].msg_hdr.msg_name = &from[i];
+        msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    bool waited = false;
+    for (;;) {
+        int n = ::recvmmsg(fd(), msgs, slots, MSG_DONTWAIT, nullptr);
+        if (n > 0) {
+            std::vector<std::span<const char>> out;
+            for (int i = 0; i < n; ++i) {
+                if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) throw error(EMSGSIZE, what + ": a reply longer than 64 KiB");
+                if (from[i].nl_pid != 0) continue;  // only the kernel speaks to this socket
+                out.emplace_back(bulk_rx_.data() + static_cast<std::size_t>(i) * slot_size, msgs[i].msg_len);
+            }
+            if (!out.empty()) return out;
+            continue;
+        }
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) fail(what + ": receive");
+        if (waited) return {};
+        pollfd p{fd(), POLLIN, 0};
+        int ready = ::poll(&p, 1, timeout_ms);
+        if (ready < 0 && errno != EINTR) fail(what + ": poll");
+        waited = ready == 0;
+    }
 }
 
 void socket::exchange(std::span<const char> request, const std::string& what,

@@ -44,6 +44,10 @@ public:
     void send(std::span<const char> datagram, const std::string& what);
     // Waits up to timeout_ms for one datagram; empty on timeout. The view lasts until the next call.
     std::span<const char> receive(int timeout_ms, const std::string& what);
+    // Waits up to timeout_ms for the first datagram, then takes every one already queued (up to
+    // 32) in the same recvmmsg call: the acknowledgements of a whole batch in one system call.
+    // Empty on timeout; the views last until the next receive.
+    std::vector<std::span<const char>> receive_queued(int timeout_ms, const std::string& what);
 
     // Sends a request (a GET with NLM_F_ACK, or a dump) and reads its replies: every message of
     // type >= NLMSG_MIN_TYPE goes to on_message, until the ACK or NLMSG_DONE. Throws nft::error
@@ -63,6 +67,7 @@ private:
     int sndbuf_ = 0;  // the kernel's current send and receive buffer sizes, as getsockopt reports them
     int rcvbuf_ = 0;
     char_buffer rx_;
+    char_buffer bulk_rx_;  // receive_queued's slots
 };
 
 }  // namespace wharf::nft

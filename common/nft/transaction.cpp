@@ -211,25 +211,29 @@ void transaction::commit() {
     for (std::size_t i = 0; i < n; ++i) index_of.emplace(commands_[i].seq, i);
     std::vector<std::optional<detail::ack>> replies(n);
     std::size_t answered = 0;
+    // The kernel handles the batch while sendmsg runs, so every acknowledgement is queued by now:
+    // they come in bulk, many per receive call.
     while (answered < n) {
-        std::span<const char> got = sock_->receive(reply_timeout_ms, "read replies to " + batch_what);
-        if (got.empty())
+        const auto datagrams = sock_->receive_queued(reply_timeout_ms, "read replies to " + batch_what);
+        if (datagrams.empty())
             throw error(ETIMEDOUT, batch_what + ": " + std::to_string(n - answered) + " command(s) got no reply");
-        int len = static_cast<int>(got.size());
-        for (auto* nlh = reinterpret_cast<const nlmsghdr*>(got.data()); mnl_nlmsg_ok(nlh, len);
-             nlh = mnl_nlmsg_next(nlh, &len)) {
-            if (nlh->nlmsg_type != NLMSG_ERROR) continue;
-            detail::ack a = detail::decode_error(*nlh);
-            std::uint32_t seq = nlh->nlmsg_seq;
-            if (seq == begin_seq_ || seq == end_seq) {
-                // The batch as a whole was refused (no permission, nf_tables missing, ...).
-                if (a.err != 0) throw error(a.err, batch_what, a.message);
-                continue;
+        for (std::span<const char> got : datagrams) {
+            int len = static_cast<int>(got.size());
+            for (auto* nlh = reinterpret_cast<const nlmsghdr*>(got.data()); mnl_nlmsg_ok(nlh, len);
+                 nlh = mnl_nlmsg_next(nlh, &len)) {
+                if (nlh->nlmsg_type != NLMSG_ERROR) continue;
+                detail::ack a = detail::decode_error(*nlh);
+                std::uint32_t seq = nlh->nlmsg_seq;
+                if (seq == begin_seq_ || seq == end_seq) {
+                    // The batch as a whole was refused (no permission, nf_tables missing, ...).
+                    if (a.err != 0) throw error(a.err, batch_what, a.message);
+                    continue;
+                }
+                auto it = index_of.find(seq);
+                if (it == index_of.end() || replies[it->second]) continue;  // a late reply to an earlier request
+                replies[it->second] = std::move(a);
+                ++answered;
             }
-            auto it = index_of.find(seq);
-            if (it == index_of.end() || replies[it->second]) continue;  // a late reply to an earlier request
-            replies[it->second] = std::move(a);
-            ++answered;
         }
     }
 

@@ -18,9 +18,9 @@ unique_fd open_lock_file(int dir_fd, const std::string& name, const std::string&
 }  // namespace
 
 file_lock file_lock::acquire_at(int dir_fd, const std::string& name, const std::string& path_for_errors,
-                                unsigned mode) {
+                                unsigned mode, lock_kind kind) {
     unique_fd fd = open_lock_file(dir_fd, name, path_for_errors, mode);
-    while (::flock(fd.get(), LOCK_EX) != 0) {
+    while (::flock(fd.get(), kind == lock_kind::shared ? LOCK_SH : LOCK_EX) != 0) {
         if (errno != EINTR) throw_errno("lock " + path_for_errors);
     }
     return file_lock(std::move(fd));

@@ -1,5 +1,6 @@
 #pragma once
-// file_lock: an exclusive flock(2) on a lock file, held for as long as the object lives.
+// file_lock: an flock(2) on a lock file, exclusive unless asked to be shared, held for as long as
+// the object lives.
 // flock locks belong to the open file description, so the lock is released when the fd closes,
 // including when the process dies: a killed holder never leaves a store locked.
 #include <string>
@@ -8,12 +9,14 @@
 
 namespace wharf::sys {
 
+enum class lock_kind { exclusive, shared };  // LOCK_EX: one holder; LOCK_SH: any number, no exclusive one
+
 class file_lock {
 public:
     // Opens (creating with `mode` if needed) `name` relative to directory fd `dir_fd` (AT_FDCWD for a
-    // path) and blocks until LOCK_EX is granted. Throws os_error naming the path.
+    // path) and blocks until the lock is granted. Throws os_error naming the path.
     static file_lock acquire_at(int dir_fd, const std::string& name, const std::string& path_for_errors,
-                                unsigned mode = 0600);
+                                unsigned mode = 0600, lock_kind kind = lock_kind::exclusive);
     static file_lock acquire(const std::string& path, unsigned mode = 0600);
 
     // Non-blocking attempt: an empty lock (holds() == false) when someone else holds it.

@@ -24,16 +24,12 @@ namespace wharf::bridge {
 
 namespace {
 
-attachment_rules rules_for(const cni::context& ctx, const bridge_conf& conf, const cni::result& r,
-                           const veth_pair& pair) {
-    attachment_rules rules;
-    rules.tag = owner_tag(ctx.conf.name, ctx.req.container_id, ctx.req.ifname);
+network_pieces pieces_for(const bridge_conf& conf, const cni::result& r) {
+    network_pieces pieces;
     if (conf.ip_masq)
-        for (const auto& ip : r.ips) rules.masquerade.push_back(ip.address);
-    if (conf.isolation) rules.isolated_bridge = conf.bridge;
-    rules.host_veth = pair.host_name;
-    if (conf.macspoofchk) rules.spoof_mac = pair.container_mac;
-    return rules;
+        for (const auto& ip : r.ips) pieces.masquerade.push_back(ip.address.canonical());
+    if (conf.isolation) pieces.isolated_bridge = conf.bridge;
+    return pieces;
 }
 
 }  // namespace
@@ -45,7 +41,8 @@ cni::result add(const cni::context& ctx) {
     // (locals die in reverse order), or copied into it (the veth's name, the owner tag); the sockets
     // are opened once IPAM runs.
     std::optional<netlink::socket> host_socket, container_socket;
-    std::optional<nft::socket> nft_socket;
+    lazy_nft_socket nft_socket;
+    std::optional<shared_state> state;
     std::optional<pending_ipam> ipam;
     bool ipam_finished = false;
     undo_stack undo;
@@ -81,7 +78,7 @@ cni::result add(const cni::context& ctx) {
     const netlink::link_info inside = netlink::link::get_link(container, ctx.req.ifname);
 
     // Opened while IPAM still runs: the rules need its addresses, the socket does not.
-    if (conf.needs_nft()) nft_socket.emplace(nft::socket::open());
+    if (conf.needs_nft()) nft_socket.get();
     cni::result r;
     r.cni_version = ctx.conf.cni_version;
     r.interfaces.push_back({.name = br.name, .mac = br.mac ? br.mac->to_string() : ""});
@@ -112,14 +109,20 @@ cni::result add(const cni::context& ctx) {
         netlink::link::set_up(container, inside.index);
     }
 
-    // One nftables transaction, all or nothing; undone only if IPAM's exit status (below) says it failed
-    // after printing its result.
-    const attachment_rules rules = rules_for(ctx, conf, r, pair);
-    if (!rules.empty()) {
-        if (!nft_socket) nft_socket.emplace(nft::socket::open());
-        apply_rules(*nft_socket, rules);
-        undo.push("remove the nftables entries of " + rules.tag, [&, owner = rules.tag] {
-            remove_owned(*nft_socket, [&](const std::string& tag) { return tag == owner; });
+    // The network's shared pieces: made by its first ADD, only read by the others. Then this
+    // attachment's own spoof-check entries. Both are undone if IPAM's exit status (below) says it
+    // failed after printing its result.
+    if (const network_pieces pieces = pieces_for(conf, r); !pieces.empty()) {
+        state.emplace(shared_state::open());
+        undo.push("leave the network's shared nftables state", [&, owner = tag] {
+            leave_network(nft_socket, *state, owner);
+        });
+        join_network(nft_socket, *state, tag, pieces);
+    }
+    if (conf.macspoofchk) {
+        apply_spoof_rule(nft_socket.get(), {.tag = tag, .host_veth = pair.host_name, .mac = pair.container_mac});
+        undo.push("remove the spoof-check entries of " + tag, [&, owner = tag] {
+            remove_owned(nft_socket.get(), [&](const std::string& t) { return t == owner; });
         });
     }
 

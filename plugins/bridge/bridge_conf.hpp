@@ -39,6 +39,7 @@ struct bridge_conf {
 
     bool vlan_filtering() const noexcept { return vlan != 0 || !vlan_trunk.empty(); }
     bool needs_nft() const noexcept { return ip_masq || isolation || macspoofchk; }
+    friend bool operator==(const bridge_conf&, const bridge_conf&) = default;
 };
 
 // `conf` is the already parsed common part; `req` supplies CNI_ARGS.

@@ -16,6 +16,7 @@
 #include "netlink/route.hpp"
 #include "netns/netns.hpp"
 #include "nft/socket.hpp"
+#include "shared_state.hpp"
 #include "owner_tag.hpp"
 #include "veth.hpp"
 
@@ -123,17 +124,14 @@ void check(const cni::context& ctx) {
 
     check_addresses_and_routes(container, *inside, prev);
 
-    attachment_rules rules;
-    rules.tag = tag;
+    network_pieces pieces;
     if (conf.ip_masq)
-        for (const auto& ip : prev.ips) rules.masquerade.push_back(ip.address);
-    if (conf.isolation) rules.isolated_bridge = conf.bridge;
-    rules.host_veth = port->name;
-    if (conf.macspoofchk && inside->mac) rules.spoof_mac = *inside->mac;
-    if (!rules.empty()) {
-        auto sock = nft::socket::open();
-        verify_rules(sock, rules);
-    }
+        for (const auto& ip : prev.ips) pieces.masquerade.push_back(ip.address.canonical());
+    if (conf.isolation) pieces.isolated_bridge = conf.bridge;
+    lazy_nft_socket sock;
+    if (!pieces.empty()) verify_network(sock.get(), shared_state::open(), tag, pieces);
+    if (conf.macspoofchk && inside->mac)
+        verify_spoof_rule(sock.get(), {.tag = tag, .host_veth = port->name, .mac = *inside->mac});
 }
 
 }  // namespace wharf::bridge

@@ -15,6 +15,7 @@
 #include "netns/netns.hpp"
 #include "nft/socket.hpp"
 #include "owner_tag.hpp"
+#include "shared_state.hpp"
 #include "veth.hpp"
 
 namespace wharf::bridge {
@@ -74,10 +75,15 @@ void del(const cni::context& ctx) {
         if (!removed) removed = remove_inside(ctx);
         log::debug("DEL {}: veth pair {}", tag, removed ? "removed" : "already gone");
     });
-    if (conf.needs_nft()) {
-        errors.attempt("remove nftables entries", [&] {
-            auto sock = nft::socket::open();
-            remove_owned(sock, [&](const std::string& t) { return t == tag; });
+    // The attachment's record says which of the network's pieces it used (no prevResult needed);
+    // nftables is touched only when it was their last user, or for the spoof check's entries.
+    lazy_nft_socket sock;
+    errors.attempt("leave the network's shared nftables state", [&] {
+        leave_network(sock, shared_state::open(), tag);
+    });
+    if (conf.macspoofchk) {
+        errors.attempt("remove the spoof-check entries", [&] {
+            remove_owned(sock.get(), [&](const std::string& t) { return t == tag; });
         });
     }
     if (ipam_release.joinable()) {

@@ -1,7 +1,5 @@
 #include "firewall.hpp"
 
-#include <net/if.h>
-
 #include <cerrno>
 #include <set>
 
@@ -17,111 +15,198 @@ namespace wharf::bridge {
 
 namespace {
 
-// What the attachment's elements are, set by set.
+using nft::family;
+
+// Removing pieces reads, then commits what it read; a transaction of someone else's that removed
+// one meanwhile (ENOENT) makes it read again.
+constexpr int remove_attempts = 5;
+
+// What of the network pieces nftables holds now: the table's chains and postrouting's rules.
+struct present_state {
+    std::set<std::string> chains;
+    std::vector<nft::rule_info> dispatch;  // postrouting's rules; each carries its piece as comment
+
+    bool dispatches(const std::string& piece) const {
+        for (const auto& r : dispatch)
+            if (r.comment == piece) return true;
+        return false;
+    }
+};
+
+present_state read_present(nft::socket& sock, bool with_dispatch) {
+    present_state now;
+    for (auto& c : nft::list_chains(sock, family::inet, layout::table_name)) now.chains.insert(std::move(c.name));
+    if (with_dispatch && now.chains.contains(layout::postrouting))
+        now.dispatch = nft::list_rules(sock, family::inet, layout::table_name, layout::postrouting);
+    return now;
+}
+
+bool has_isolation_entries(nft::socket& sock, const std::string& bridge) {
+    return nft::find_element(sock, layout::isolated_set(), layout::isolated_entry(bridge).key) &&
+           nft::find_element(sock, layout::isolated_self_set(), layout::isolated_self_entry(bridge).key);
+}
+
+// The pieces nftables lacks, named; empty when everything is there.
+std::vector<std::string> missing_pieces(nft::socket& sock, const network_pieces& pieces) {
+    std::vector<std::string> out;
+    const present_state now = read_present(sock, !pieces.masquerade.empty());
+    for (const auto& subnet : pieces.masquerade) {
+        const std::string name = layout::masquerade_piece(subnet);
+        if (!now.chains.contains(name) || !now.dispatches(name)) out.push_back(name);
+    }
+    if (!pieces.isolated_bridge.empty() &&
+        (!now.chains.contains(layout::forward) || !has_isolation_entries(sock, pieces.isolated_bridge)))
+        out.push_back(layout::isolation_piece(pieces.isolated_bridge));
+    return out;
+}
+
+// Makes what is missing of `pieces`, in one transaction. Hold the state's lock exclusively.
+void make_pieces(nft::socket& sock, const network_pieces& pieces) {
+    const present_state now = read_present(sock, true);
+    nft::transaction tx{sock};
+    if (!pieces.masquerade.empty()) {
+        layout::add_postrouting_base(tx);
+        for (const auto& subnet : pieces.masquerade) {
+            const std::string name = layout::masquerade_piece(subnet);
+            const bool dispatched = now.dispatches(name);
+            if (!now.chains.contains(name) || !dispatched) layout::add_masquerade(tx, subnet, !dispatched);
+        }
+    }
+    if (!pieces.isolated_bridge.empty()) {
+        if (!now.chains.contains(layout::forward)) layout::add_isolation_base(tx);
+        layout::add_isolation_entries(tx, pieces.isolated_bridge);
+    }
+    tx.commit();
+}
+
+// Removes the named pieces, whatever of them exists. Hold the state's lock exclusively.
+void remove_pieces(nft::socket& sock, const std::vector<std::string>& names) {
+    for (int attempt = 1;; ++attempt) {
+        const present_state now = read_present(sock, true);
+        nft::transaction tx{sock};
+        for (const auto& name : names) {
+            if (layout::masqueraded_subnet(name)) {
+                for (const auto& r : now.dispatch)
+                    if (r.comment == name)
+                        tx.remove(nft::rule_ref{family::inet, layout::table_name, layout::postrouting, r.handle});
+                if (now.chains.contains(name)) {
+                    const nft::chain c{.fam = family::inet, .table = layout::table_name, .name = name};
+                    tx.flush(c);
+                    tx.remove(c);
+                }
+            } else if (auto bridge = layout::isolated_bridge(name)) {
+                const nft::element one{.key = layout::isolated_entry(*bridge).key};
+                const nft::element pair{.key = layout::isolated_self_entry(*bridge).key};
+                if (nft::find_element(sock, layout::isolated_set(), one.key))
+                    tx.remove_elements(layout::isolated_set(), std::span<const nft::element>(&one, 1));
+                if (nft::find_element(sock, layout::isolated_self_set(), pair.key))
+                    tx.remove_elements(layout::isolated_self_set(), std::span<const nft::element>(&pair, 1));
+            }
+        }
+        try {
+            tx.commit();
+            return;
+        } catch (const nft::error& e) {
+            if (e.code_value() != ENOENT || attempt == remove_attempts) throw;
+        }
+    }
+}
+
+// Drops `tag` as a user and removes what it was the last user of; if that fails, `tag` is a user
+// again, so the runtime's next DEL (or GC) retries. Hold the state's lock exclusively.
+void leave_locked(lazy_nft_socket& sock, const shared_state& state, const std::string& tag) {
+    const std::vector<std::string> pieces = state.pieces_of(tag);
+    const std::vector<std::string> last = state.leave(tag);
+    try {
+        if (!last.empty()) remove_pieces(sock.get(), last);
+    } catch (...) {
+        state.join(tag, pieces);
+        throw;
+    }
+    state.forget(tag);
+}
+
+}  // namespace
+
+std::vector<std::string> network_pieces::names() const {
+    std::vector<std::string> out;
+    for (const auto& subnet : masquerade) {
+        std::string name = layout::masquerade_piece(subnet);
+        bool seen = false;
+        for (const auto& n : out) seen = seen || n == name;
+        if (!seen) out.push_back(std::move(name));
+    }
+    if (!isolated_bridge.empty()) out.push_back(layout::isolation_piece(isolated_bridge));
+    return out;
+}
+
+nft::socket& lazy_nft_socket::get() {
+    if (!sock_) sock_.emplace(nft::socket::open());
+    return *sock_;
+}
+
+void join_network(lazy_nft_socket& sock, const shared_state& state, const std::string& tag,
+                  const network_pieces& pieces) {
+    if (pieces.empty()) return;
+    {
+        const auto shared = state.lock(sys::lock_kind::shared);
+        state.join(tag, pieces.names());
+        if (missing_pieces(sock.get(), pieces).empty()) return;
+    }
+    // The network's first ADD (or the first after a flush): make the pieces, one maker at a time so
+    // that no rule is added twice. Re-read under the exclusive lock: another ADD may have made them.
+    const auto exclusive = state.lock(sys::lock_kind::exclusive);
+    make_pieces(sock.get(), pieces);
+}
+
+void leave_network(lazy_nft_socket& sock, const shared_state& state, const std::string& tag) {
+    const auto exclusive = state.lock(sys::lock_kind::exclusive);
+    leave_locked(sock, state, tag);
+}
+
+std::size_t collect_network(lazy_nft_socket& sock, const shared_state& state,
+                            const std::function<bool(const std::string& tag)>& stale) {
+    const auto exclusive = state.lock(sys::lock_kind::exclusive);
+    std::size_t dropped = 0;
+    for (const auto& tag : state.attachments()) {
+        if (!stale(tag)) continue;
+        leave_locked(sock, state, tag);
+        ++dropped;
+    }
+    // User entries without a record: an ADD that died between writing the two.
+    std::vector<std::string> unused;
+    for (const auto& piece : state.pieces())
+        if (state.drop_users(piece, stale)) unused.push_back(piece);
+    if (!unused.empty()) remove_pieces(sock.get(), unused);
+    return dropped;
+}
+
+void verify_network(nft::socket& sock, const shared_state& state, const std::string& tag,
+                    const network_pieces& pieces) {
+    for (const auto& name : pieces.names())
+        if (!state.uses(tag, name))
+            throw cni::error(cni::code::internal, "this attachment is not recorded as a user of " + name,
+                             "no " + state.path() + "/users/" + name + "/" + tag);
+    const auto missing = missing_pieces(sock, pieces);
+    if (!missing.empty())
+        throw cni::error(cni::code::internal, "nftables " + missing.front() + " of this network is missing or incomplete",
+                         "table inet " + std::string(layout::table_name));
+}
+
+namespace {
+
 struct planned {
     nft::set_ref set;
     nft::element element;
     std::string describe;
 };
 
-std::vector<planned> plan(const attachment_rules& r) {
-    std::vector<planned> out;
-    for (const auto& p : r.masquerade) {
-        nft::element e;
-        e.key = nft::addr(p.address());
-        e.verdict = nft::verdict::jump(layout::subnet_chain(p));
-        e.comment = r.tag;
-        out.push_back({layout::masq_map(p.fam()), std::move(e), "masquerade entry for " + p.address().to_string()});
-    }
-    if (!r.isolated_bridge.empty()) {
-        const std::string comment = "isolation " + r.isolated_bridge;
-        nft::element one;
-        one.key = nft::ifname(r.isolated_bridge);
-        one.comment = comment;
-        out.push_back({{nft::family::inet, layout::table_name, layout::isolated}, one, "isolation entry for " + r.isolated_bridge});
-        nft::element pair;
-        pair.key = nft::concat({nft::ifname(r.isolated_bridge), nft::ifname(r.isolated_bridge)});
-        pair.comment = comment;
-        out.push_back({{nft::family::inet, layout::table_name, layout::isolated_self}, pair,
-                       "isolation self entry for " + r.isolated_bridge});
-        nft::element member;
-        member.key = nft::concat({nft::ifname(r.isolated_bridge), nft::ifname(r.host_veth)});
-        member.comment = r.tag;
-        out.push_back({{nft::family::inet, layout::table_name, layout::isolated_ports}, member,
-                       "isolation member " + r.isolated_bridge + " . " + r.host_veth});
-    }
-    if (r.spoof_mac) {
-        nft::element port;
-        port.key = nft::ifname(r.host_veth);
-        port.comment = r.tag;
-        out.push_back({{nft::family::bridge, layout::table_name, layout::spoof_ports}, port, "spoof-check port " + r.host_veth});
-        nft::element pair;
-        pair.key = nft::concat({nft::ifname(r.host_veth), nft::ether(*r.spoof_mac)});
-        pair.comment = r.tag;
-        out.push_back({{nft::family::bridge, layout::table_name, layout::spoof_pairs}, pair,
-                       "spoof-check entry " + r.host_veth + " . " + r.spoof_mac->to_string()});
-    }
-    return out;
-}
-
-}  // namespace
-
-namespace {
-
-void add_attachment_elements(nft::transaction& tx, const attachment_rules& r) {
-    for (const auto& p : plan(r)) {
-        std::span<const nft::element> one(&p.element, 1);
-        tx.add_elements(p.set, one);
-        if (p.element.verdict) {
-            // A masquerade entry left by an attachment whose DEL never ran may hold this address
-            // (IPAM reuses it): add-delete-add inside the transaction replaces its owner tag, atomically.
-            nft::element key_only;
-            key_only.key = p.element.key;
-            tx.remove_elements(p.set, std::span<const nft::element>(&key_only, 1));
-            tx.add_elements(p.set, one);
-        }
-    }
-}
-
-constexpr int removal_attempts = 50;
-
-// The bridge name a key of the isolation sets starts with (IFNAMSIZ bytes, NUL padded).
-std::string bridge_of(const nft::bytes& key) {
-    std::string name;
-    for (std::size_t i = 0; i < key.size() && i < IFNAMSIZ && key[i] != 0; ++i) name += static_cast<char>(key[i]);
-    return name;
-}
-
-// What one DEL or GC removes: the elements of stale owners, and the per-network objects no other
-// attachment uses any more (subnet chains nothing jumps to, isolation entries of a bridge without
-// isolated members). Leftovers of earlier runs that nothing uses go too.
-struct removal {
-    std::vector<layout::owned_element> elements;
-    std::vector<std::string> chains;
-    std::size_t owned = 0;  // how many of `elements` belonged to stale owners
-};
-
-removal plan_removal(nft::socket& sock, const std::function<bool(const std::string& tag)>& stale) {
-    removal r;
-    const auto present = layout::list_all_elements(sock);
-    std::set<std::string> jumped_to, bridges_with_members;
-    std::vector<const layout::owned_element*> bridge_entries;
-    for (const auto& e : present) {
-        const std::string tag = tag_of(e.element.comment);
-        if (!tag.empty() && stale(tag)) {
-            r.elements.push_back(e);
-            ++r.owned;
-            continue;
-        }
-        if (e.element.verdict && !e.element.verdict->chain.empty()) jumped_to.insert(e.element.verdict->chain);
-        if (e.set.name == layout::isolated_ports) bridges_with_members.insert(bridge_of(e.element.key));
-        if (e.set.name == layout::isolated || e.set.name == layout::isolated_self) bridge_entries.push_back(&e);
-    }
-    for (const auto* e : bridge_entries)
-        if (!bridges_with_members.contains(bridge_of(e->element.key))) r.elements.push_back(*e);
-    for (const auto& c : nft::list_chains(sock, nft::family::inet, layout::table_name))
-        if (c.name.starts_with(layout::subnet_chain_prefix) && !jumped_to.contains(c.name)) r.chains.push_back(c.name);
-    return r;
+std::vector<planned> plan(const spoof_rule& r) {
+    nft::element port{.key = nft::ifname(r.host_veth), .comment = r.tag};
+    nft::element pair{.key = nft::concat({nft::ifname(r.host_veth), nft::ether(r.mac)}), .comment = r.tag};
+    return {{{family::bridge, layout::table_name, layout::spoof_ports}, std::move(port), "spoof-check port " + r.host_veth},
+            {{family::bridge, layout::table_name, layout::spoof_pairs}, std::move(pair),
+             "spoof-check entry " + r.host_veth + " . " + r.mac.to_string()}};
 }
 
 bool only_missing_objects(const nft::error& e) {
@@ -133,39 +218,32 @@ bool only_missing_objects(const nft::error& e) {
 
 }  // namespace
 
-void apply_rules(nft::socket& sock, const attachment_rules& r) {
-    if (r.empty()) return;
+void apply_spoof_rule(nft::socket& sock, const spoof_rule& r) {
     nft::transaction tx{sock};
-    // Fast path: the tables, sets and chains are there already (every ADD but a network's first), so
-    // the transaction holds only this attachment's elements. Rebuilding the base chains on every ADD
-    // cost about 1.5 ms of kernel work here (each chain flush and rule add makes the kernel rebuild the
-    // chain's rule blob). A missing table, set or subnet chain fails the whole batch with ENOENT and
-    // nothing is applied; then the full transaction below creates the base and adds the elements.
-    add_attachment_elements(tx, r);
+    auto add_entries = [&] {
+        for (const auto& p : plan(r)) tx.add_elements(p.set, std::span<const nft::element>(&p.element, 1));
+    };
+    // Fast path: the table and sets exist (every ADD but the first), so the batch holds only the
+    // entries; a missing one fails it whole with ENOENT, and the full transaction makes the base.
+    add_entries();
     try {
         tx.commit();
         return;
     } catch (const nft::error& e) {
         if (!only_missing_objects(e)) throw;
     }
-    if (!r.masquerade.empty()) {
-        layout::add_masquerade_base(tx);
-        for (const auto& p : r.masquerade) layout::add_subnet_chain(tx, p);
-    }
-    if (!r.isolated_bridge.empty()) layout::add_isolation_base(tx);
-    if (r.spoof_mac) layout::add_spoof_base(tx);
-    add_attachment_elements(tx, r);
+    layout::add_spoof_base(tx);
+    add_entries();
     tx.commit();
 }
 
-void verify_rules(nft::socket& sock, const attachment_rules& r) {
-    if (r.empty()) return;
-    auto present = layout::list_all_elements(sock);
+void verify_spoof_rule(nft::socket& sock, const spoof_rule& r) {
+    const auto present = layout::list_all_elements(sock);
     for (const auto& p : plan(r)) {
         bool found = false;
         for (const auto& e : present) {
             if (e.set.fam != p.set.fam || e.set.name != p.set.name || e.element.key != p.element.key) continue;
-            found = e.element.comment == p.element.comment && (!p.element.verdict || e.element.verdict == p.element.verdict);
+            found = e.element.comment == p.element.comment;
             break;
         }
         if (!found)
@@ -176,31 +254,15 @@ void verify_rules(nft::socket& sock, const attachment_rules& r) {
 }
 
 std::size_t remove_owned(nft::socket& sock, const std::function<bool(const std::string& tag)>& stale) {
-    // Read, decide, commit only if nothing changed since the read (the generation check): a
-    // concurrent ADD that starts using a subnet chain or a bridge's isolation entries between our
-    // read and our commit makes the kernel refuse our batch (ERESTART; EBUSY for a chain it has just
-    // jumped to), and we read again. An ADD whose batch comes after ours finds a chain missing
-    // (ENOENT) and recreates the base, or re-adds the isolation entries its batch always carries.
-    for (int attempt = 1;; ++attempt) {
-        const std::uint32_t gen = nft::generation(sock);
-        const removal r = plan_removal(sock, stale);
-        if (r.elements.empty() && r.chains.empty()) return 0;
-        nft::transaction tx{sock};
-        tx.only_at_generation(gen);
-        layout::remove_elements(tx, r.elements);
-        for (const auto& name : r.chains) {
-            const nft::chain c{.fam = nft::family::inet, .table = layout::table_name, .name = name};
-            tx.flush(c);
-            tx.remove(c);
-        }
-        try {
-            tx.commit();
-            return r.owned;
-        } catch (const nft::error& e) {
-            const int err = e.code_value();
-            if ((err != ERESTART && err != EBUSY && err != ENOENT) || attempt == removal_attempts) throw;
-        }
-    }
+    auto doomed = layout::find_elements(sock, [&](const std::string& comment) {
+        std::string tag = tag_of(comment);
+        return !tag.empty() && stale(tag);
+    });
+    if (doomed.empty()) return 0;
+    nft::transaction tx{sock};
+    layout::remove_elements(tx, doomed);
+    tx.commit();
+    return doomed.size();
 }
 
 }  // namespace wharf::bridge

@@ -1,6 +1,7 @@
 #pragma once
-// The nftables state of one attachment: masquerade entries for its addresses, its bridge in the
-// isolation sets, and its spoof-check entries, made in ONE transaction (see nft_layout.hpp).
+// The nftables state an attachment relies on (see nft_layout.hpp): its network's shared pieces
+// (a masquerade per subnet, isolation per bridge), which only the first ADD makes and the last DEL
+// removes, and its own MAC spoof-check entries, committed by its ADD and DEL.
 #include <functional>
 #include <optional>
 #include <string>
@@ -9,24 +10,56 @@
 #include "net/mac.hpp"
 #include "net/prefix.hpp"
 #include "nft/socket.hpp"
+#include "shared_state.hpp"
 
 namespace wharf::bridge {
 
-struct attachment_rules {
-    std::string tag;                      // owner_tag(network, container, ifname)
-    std::vector<net::prefix> masquerade;  // container addresses with their subnet's length (ipMasq)
-    std::string isolated_bridge;          // non-empty: the bridge joins the isolation sets
-    std::string host_veth;                // for the spoof check
-    std::optional<net::mac> spoof_mac;    // set: frames from host_veth must carry this source MAC
+// The network's pieces one attachment uses.
+struct network_pieces {
+    std::vector<net::prefix> masquerade;  // subnets of the container's addresses (ipMasq)
+    std::string isolated_bridge;          // non-empty: the bridge is isolated (isolation)
 
-    bool empty() const noexcept { return masquerade.empty() && isolated_bridge.empty() && !spoof_mac; }
+    bool empty() const noexcept { return masquerade.empty() && isolated_bridge.empty(); }
+    std::vector<std::string> names() const;
 };
 
-// Creates whatever base objects are missing and adds the attachment's elements, atomically.
-void apply_rules(nft::socket& sock, const attachment_rules& rules);
-// Throws cni::error naming the first element that is missing or not owned by rules.tag.
-void verify_rules(nft::socket& sock, const attachment_rules& rules);
-// Removes every element whose owner tag satisfies `stale` (one transaction); returns how many.
+// Opens the nftables socket on first use: a DEL that removes nothing never opens one.
+class lazy_nft_socket {
+public:
+    nft::socket& get();
+    bool opened() const noexcept { return sock_.has_value(); }
+
+private:
+    std::optional<nft::socket> sock_;
+};
+
+// ADD: records `tag` as a user of `pieces` and makes whichever of them is missing. When they all
+// exist (every ADD but a network's first, unless someone flushed the ruleset), this only reads.
+void join_network(lazy_nft_socket& sock, const shared_state& state, const std::string& tag,
+                  const network_pieces& pieces);
+// DEL and ADD's rollback: drops `tag`'s record and removes the pieces no other attachment uses.
+// Nothing is committed (and no socket opened) while others still use them.
+void leave_network(lazy_nft_socket& sock, const shared_state& state, const std::string& tag);
+// GC: leave_network for every recorded attachment `stale` says is gone; then removes pieces that
+// exist in nftables with no user recorded (leftovers of a lost run directory). Returns how many
+// attachments it dropped.
+std::size_t collect_network(lazy_nft_socket& sock, const shared_state& state,
+                            const std::function<bool(const std::string& tag)>& stale);
+// CHECK: throws cni::error naming the first piece that is missing or does not count `tag` as a user.
+void verify_network(nft::socket& sock, const shared_state& state, const std::string& tag,
+                    const network_pieces& pieces);
+
+// The spoof check of one attachment: frames from `host_veth` must carry `mac`.
+struct spoof_rule {
+    std::string tag;  // owner_tag(network, container, ifname)
+    std::string host_veth;
+    net::mac mac;
+};
+// Creates whatever base objects are missing and adds the attachment's entries, atomically.
+void apply_spoof_rule(nft::socket& sock, const spoof_rule& rule);
+// Throws cni::error naming the first entry that is missing or not owned by rule.tag.
+void verify_spoof_rule(nft::socket& sock, const spoof_rule& rule);
+// Removes every per-attachment element whose owner tag satisfies `stale` (one transaction); returns how many.
 std::size_t remove_owned(nft::socket& sock, const std::function<bool(const std::string& tag)>& stale);
 
 }  // namespace wharf::bridge

@@ -13,6 +13,7 @@
 #include "netlink/link.hpp"
 #include "nft/socket.hpp"
 #include "owner_tag.hpp"
+#include "shared_state.hpp"
 #include "veth.hpp"
 
 namespace wharf::bridge {
@@ -37,9 +38,13 @@ void gc(const cni::context& ctx) {
             });
         }
     });
-    errors.attempt("remove stale nftables entries", [&] {
-        auto sock = nft::socket::open();
-        std::size_t n = remove_owned(sock, stale);
+    lazy_nft_socket sock;
+    errors.attempt("drop stale attachments from the network's shared nftables state", [&] {
+        std::size_t n = collect_network(sock, shared_state::open(), stale);
+        if (n != 0) log::info("GC: dropped {} stale attachments of network {}", n, ctx.conf.name);
+    });
+    errors.attempt("remove stale spoof-check entries", [&] {
+        std::size_t n = remove_owned(sock.get(), stale);
         if (n != 0) log::info("GC: removed {} nftables entries of network {}", n, ctx.conf.name);
     });
     if (conf.has_ipam) errors.attempt("IPAM GC", [&] { cni::ipam_gc(ctx); });

@@ -17,6 +17,8 @@ namespace {
 using nft::family;
 
 constexpr std::uint32_t ifname_len = 16;
+constexpr const char* masquerade_prefix = "masq-";
+constexpr const char* isolation_prefix = "iso-";
 
 nft::table inet_table() { return {family::inet, table_name}; }
 nft::table bridge_table() { return {family::bridge, table_name}; }
@@ -34,46 +36,56 @@ void reset_chain(nft::transaction& tx, const nft::chain& c) {
 
 }  // namespace
 
-nft::set_ref masq_map(net::family f) { return {family::inet, table_name, f == net::family::v4 ? masq4 : masq6}; }
-
-std::string subnet_chain(const net::prefix& subnet) {
+std::string masquerade_piece(const net::prefix& subnet) {
     std::string s = subnet.canonical().to_string();
     for (char& c : s)
         if (c == '/') c = '_';
-    return subnet_chain_prefix + s;
+    return masquerade_prefix + s;
 }
 
-void add_masquerade_base(nft::transaction& tx) {
+std::string isolation_piece(const std::string& bridge) { return isolation_prefix + bridge; }
+
+std::optional<net::prefix> masqueraded_subnet(const std::string& piece) {
+    if (!piece.starts_with(masquerade_prefix)) return std::nullopt;
+    std::string text = piece.substr(std::string_view(masquerade_prefix).size());
+    for (char& c : text)
+        if (c == '_') c = '/';
+    auto p = net::prefix::parse(text);
+    if (!p || masquerade_piece(*p) != piece) return std::nullopt;
+    return p;
+}
+
+std::optional<std::string> isolated_bridge(const std::string& piece) {
+    if (!piece.starts_with(isolation_prefix) || piece.size() == std::string_view(isolation_prefix).size())
+        return std::nullopt;
+    return piece.substr(std::string_view(isolation_prefix).size());
+}
+
+void add_postrouting_base(nft::transaction& tx) {
     tx.add(inet_table());
-    tx.add(nft::set{.fam = family::inet, .table = table_name, .name = masq4, .key_type = nft::datatype::ipv4_addr,
-                    .key_len = 4, .flags = NFT_SET_MAP, .data_type = NFT_DATA_VERDICT});
-    tx.add(nft::set{.fam = family::inet, .table = table_name, .name = masq6, .key_type = nft::datatype::ipv6_addr,
-                    .key_len = 16, .flags = NFT_SET_MAP, .data_type = NFT_DATA_VERDICT});
-    nft::chain post = base(family::inet, "postrouting", "nat", nft::hook::postrouting, 100);
-    reset_chain(tx, post);
-    tx.add(nft::rule{family::inet, table_name, post.name}.load(nft::field::ip_saddr, nft::reg1).lookup(masq4, nft::reg1, NFT_REG_VERDICT));
-    tx.add(nft::rule{family::inet, table_name, post.name}.load(nft::field::ip6_saddr, nft::reg1).lookup(masq6, nft::reg1, NFT_REG_VERDICT));
+    tx.add(base(family::inet, postrouting, "nat", nft::hook::postrouting, 100));
 }
 
-void add_subnet_chain(nft::transaction& tx, const net::prefix& subnet) {
-    nft::chain c{.fam = family::inet, .table = table_name, .name = subnet_chain(subnet)};
+void add_masquerade(nft::transaction& tx, const net::prefix& subnet, bool dispatch) {
+    const std::string name = masquerade_piece(subnet);
+    nft::chain c{.fam = family::inet, .table = table_name, .name = name};
     reset_chain(tx, c);
-    const bool v4 = subnet.is_v4();
-    const auto multicast = *net::prefix::parse(v4 ? "224.0.0.0/4" : "ff00::/8");
-    tx.add(nft::rule{family::inet, table_name, c.name}.match_daddr(subnet.canonical()).ret());
-    tx.add(nft::rule{family::inet, table_name, c.name}.match_daddr(multicast).ret());
-    tx.add(nft::rule{family::inet, table_name, c.name}.masquerade());
+    const auto multicast = *net::prefix::parse(subnet.is_v4() ? "224.0.0.0/4" : "ff00::/8");
+    tx.add(nft::rule{family::inet, table_name, name}.match_daddr(subnet.canonical()).ret());
+    tx.add(nft::rule{family::inet, table_name, name}.match_daddr(multicast).ret());
+    tx.add(nft::rule{family::inet, table_name, name}.masquerade());
+    if (dispatch)
+        tx.add(nft::rule{family::inet, table_name, postrouting}.match_saddr(subnet.canonical()).jump(name).comment(name));
 }
 
 void add_isolation_base(nft::transaction& tx) {
     tx.add(inet_table());
     tx.add(nft::set{.fam = family::inet, .table = table_name, .name = isolated, .key_type = nft::datatype::ifname,
                     .key_len = ifname_len});
-    for (const char* pair_set : {isolated_self, isolated_ports})
-        tx.add(nft::set{.fam = family::inet, .table = table_name, .name = pair_set,
-                        .key_type = nft::datatype::concat({nft::datatype::ifname, nft::datatype::ifname}),
-                        .key_len = 2 * ifname_len});
-    nft::chain fwd = base(family::inet, "forward", "filter", nft::hook::forward, 0);
+    tx.add(nft::set{.fam = family::inet, .table = table_name, .name = isolated_self,
+                    .key_type = nft::datatype::concat({nft::datatype::ifname, nft::datatype::ifname}),
+                    .key_len = 2 * ifname_len});
+    nft::chain fwd = base(family::inet, forward, "filter", nft::hook::forward, 0);
     reset_chain(tx, fwd);
     tx.add(nft::rule{family::inet, table_name, fwd.name}
                .match_ct_state(nft::ct_state::established | nft::ct_state::related)
@@ -109,11 +121,25 @@ void add_spoof_base(nft::transaction& tx) {
                .drop());
 }
 
+void add_isolation_entries(nft::transaction& tx, const std::string& bridge) {
+    const nft::element one = isolated_entry(bridge), pair = isolated_self_entry(bridge);
+    tx.add_elements(isolated_set(), std::span<const nft::element>(&one, 1));
+    tx.add_elements(isolated_self_set(), std::span<const nft::element>(&pair, 1));
+}
+
+nft::set_ref isolated_set() { return {family::inet, table_name, isolated}; }
+nft::set_ref isolated_self_set() { return {family::inet, table_name, isolated_self}; }
+
+nft::element isolated_entry(const std::string& bridge) {
+    return nft::element{.key = nft::ifname(bridge), .comment = isolation_piece(bridge)};
+}
+
+nft::element isolated_self_entry(const std::string& bridge) {
+    return nft::element{.key = nft::concat({nft::ifname(bridge), nft::ifname(bridge)}), .comment = isolation_piece(bridge)};
+}
+
 std::vector<nft::set_ref> owned_sets() {
-    return {{family::inet, table_name, masq4},       {family::inet, table_name, masq6},
-            {family::inet, table_name, isolated},    {family::inet, table_name, isolated_self},
-            {family::inet, table_name, isolated_ports},
-            {family::bridge, table_name, spoof_ports}, {family::bridge, table_name, spoof_pairs}};
+    return {{family::bridge, table_name, spoof_ports}, {family::bridge, table_name, spoof_pairs}};
 }
 
 std::vector<owned_element> list_all_elements(nft::socket& sock) {
@@ -121,7 +147,7 @@ std::vector<owned_element> list_all_elements(nft::socket& sock) {
     // One dump of the table names first: asking for the sets of a missing table is refused with
     // ENOENT, an exception on the common path (DEL of a network without the spoof check, say).
     auto tables = nft::list_tables(sock);
-    for (family fam : {family::inet, family::bridge}) {
+    for (family fam : {family::bridge}) {
         bool have_table = false;
         for (const auto& t : tables) have_table = have_table || (t.fam == fam && t.name == table_name);
         if (!have_table) continue;

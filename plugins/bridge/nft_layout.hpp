@@ -2,15 +2,11 @@
 // The nftables objects Wharf's bridge plugin owns, and the parts of a transaction that create them.
 //
 //   table inet wharf_bridge
-//     map masq4 { type ipv4_addr : verdict }   element: container address : jump masq-<subnet>, comment <owner tag>
-//     map masq6 { type ipv6_addr : verdict }
 //     chain postrouting { type nat hook postrouting priority srcnat;
-//         ip saddr vmap @masq4; ip6 saddr vmap @masq6 }
-//     chain masq-<subnet> { ip daddr <subnet> return; ip daddr 224.0.0.0/4 return; masquerade }
-//     set isolated { type ifname }                   element: bridge name, comment "isolation <bridge>"
+//         ip saddr 10.22.0.0/24 jump masq-10.22.0.0_24 comment "masq-10.22.0.0_24"   one per subnet }
+//     chain masq-10.22.0.0_24 { ip daddr 10.22.0.0/24 return; ip daddr 224.0.0.0/4 return; masquerade }
+//     set isolated { type ifname }                   element: bridge name, comment "iso-<bridge>"
 //     set isolated_self { type ifname . ifname }     element: bridge . bridge
-//     set isolated_ports { type ifname . ifname }    element: bridge . host veth, comment <owner tag>:
-//         one per isolated attachment, so the bridge's two entries go with its last attachment
 //     chain forward { type filter hook forward priority filter;
 //         ct state established,related accept
 //         iifname . oifname @isolated_self accept
@@ -21,11 +17,13 @@
 //     chain prerouting { type filter hook prerouting priority -200;
 //         iifname @spoof_ports iifname . ether saddr != @spoof_pairs drop }
 //
-// Chains with fixed rules are flushed and refilled inside every transaction that adds them, so any
-// number of concurrent ADDs leave exactly one copy of each rule (the kernel serialises transactions).
-// What is named after a subnet or bridge (a masq-<subnet> chain, a bridge's isolation entries) goes
-// with the last attachment that uses it: DEL and GC remove it in the same transaction as that
-// attachment's elements (see firewall.cpp for how that stays right under concurrent ADDs).
+// Masquerade and isolation belong to a network, not to a container: Docker's and netavark's shape.
+// A subnet's masquerade (its chain and its postrouting rule) and a bridge's isolation entries are
+// "pieces" (named as above: "masq-10.22.0.0_24", "iso-wbr0"), made by the first ADD that needs them
+// and removed by the DEL that leaves them unused (shared_state.hpp says how that stays right under
+// concurrency). Only the MAC spoof check is per container. Fixed chains are flushed and refilled
+// whenever they are (re)made.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,30 +35,38 @@
 namespace wharf::bridge::layout {
 
 inline constexpr const char* table_name = "wharf_bridge";
-inline constexpr const char* masq4 = "masq4";
-inline constexpr const char* masq6 = "masq6";
+inline constexpr const char* postrouting = "postrouting";
+inline constexpr const char* forward = "forward";
 inline constexpr const char* isolated = "isolated";
 inline constexpr const char* isolated_self = "isolated_self";
-inline constexpr const char* isolated_ports = "isolated_ports";
 inline constexpr const char* spoof_ports = "spoof_ports";
 inline constexpr const char* spoof_pairs = "spoof_pairs";
 
-nft::set_ref masq_map(net::family f);
-// "masq-10.22.0.0_24": one chain per subnet; its rules depend on the subnet alone, so networks
-// that share a subnet may share it.
-std::string subnet_chain(const net::prefix& subnet);
-inline constexpr const char* subnet_chain_prefix = "masq-";
+// "masq-10.22.0.0_24": the masquerade piece of a subnet, also the name of its chain and its rule's comment.
+std::string masquerade_piece(const net::prefix& subnet);
+// "iso-wbr0": the isolation piece of a bridge, also its entries' comment.
+std::string isolation_piece(const std::string& bridge);
+// The subnet or bridge a piece name stands for; nullopt when it is not such a name.
+std::optional<net::prefix> masqueraded_subnet(const std::string& piece);
+std::optional<std::string> isolated_bridge(const std::string& piece);
 
-// Table inet wharf_bridge, the masquerade maps and the postrouting chain with its rules.
-void add_masquerade_base(nft::transaction& tx);
-// The per-subnet chain with its rules.
-void add_subnet_chain(nft::transaction& tx, const net::prefix& subnet);
+// Table inet wharf_bridge and its postrouting chain (never flushed: it holds one rule per subnet).
+void add_postrouting_base(nft::transaction& tx);
+// The subnet's chain with its rules (flushed and refilled), and with `dispatch` its postrouting rule.
+void add_masquerade(nft::transaction& tx, const net::prefix& subnet, bool dispatch);
 // Table inet wharf_bridge, the isolation sets and the forward chain with its rules.
 void add_isolation_base(nft::transaction& tx);
+// A bridge's two isolation entries.
+void add_isolation_entries(nft::transaction& tx, const std::string& bridge);
 // Table bridge wharf_bridge, the spoof-check sets and its prerouting chain with the rule.
 void add_spoof_base(nft::transaction& tx);
 
-// Every set and map above, by family.
+nft::set_ref isolated_set();
+nft::set_ref isolated_self_set();
+nft::element isolated_entry(const std::string& bridge);
+nft::element isolated_self_entry(const std::string& bridge);
+
+// The per-attachment sets (the spoof check's).
 std::vector<nft::set_ref> owned_sets();
 
 // An element of `set` found with its owner comment.
@@ -68,12 +74,8 @@ struct owned_element {
     nft::set_ref set;
     nft::element element;
 };
-// The elements of every owned set whose comment satisfies `keep`; a set or table that does not
-// exist contributes nothing.
-template <typename Pred>
-std::vector<owned_element> find_elements(nft::socket& sock, Pred keep);
+// The elements of every owned set; a set or table that does not exist contributes nothing.
 std::vector<owned_element> list_all_elements(nft::socket& sock);
-
 template <typename Pred>
 std::vector<owned_element> find_elements(nft::socket& sock, Pred keep) {
     std::vector<owned_element> out;

@@ -29,20 +29,7 @@ bool has_address(const std::string& ns, const std::string& dev, const std::strin
     return false;
 }
 
-std::string ip_of(const json& result, bool v6 = false) {
-    for (const auto& ip : result["ips"]) {
-        std::string a = ip["address"];
-        if ((a.find(':') != std::string::npos) == v6) return a.substr(0, a.find('/'));
-    }
-    return {};
-}
-
 int veth_count(const bridge_world& w) { return static_cast<int>(ip_json(w.host.name(), "link show type veth").size()); }
-
-json with_prev(json conf, const json& prev) {
-    conf["prevResult"] = prev;
-    return conf;
-}
 
 // An IPAM plugin `fake-ipam` put first on the world's CNI_PATH: ADD prints a result with .7 of subnet4
 // and exits `add_exit`; every other command exits `other_exit` with an error object when not 0.
@@ -154,7 +141,14 @@ TEST_CASE("two containers ping each other over the bridge, IPv4 and IPv6") {
     CHECK(w.run("DEL", conf, b.path(), "b").exit_code == 0);
 }
 
-TEST_CASE("ipMasq: the outside world sees the host's address; DEL removes the entries") {
+// "masq-10.1.2.0_24": the masquerade chain of a subnet (by default the world's).
+std::string masq_chain(const bridge_world& w, std::string subnet = {}) {
+    std::string name = "masq-" + (subnet.empty() ? w.subnet4 : subnet);
+    name[name.rfind('/')] = '_';
+    return name;
+}
+
+TEST_CASE("ipMasq: the outside world sees the host's address; the last DEL removes the subnet's masquerade") {
     bridge_world w;
     const auto& c = w.container();
     const auto& out = w.outside();
@@ -164,8 +158,7 @@ TEST_CASE("ipMasq: the outside world sees the host's address; DEL removes the en
     conf["ipMasqBackend"] = "iptables";  // accepted; Wharf always uses nftables
     auto add = w.run("ADD", conf, c.path(), "m1");
     REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
-    std::string ip = ip_of(add.json());
-    CHECK(w.ruleset().find(ip) != std::string::npos);
+    CHECK(w.ruleset().find(masq_chain(w)) != std::string::npos);
 
     // A listener outside prints the peer address it sees.
     out.ns->exec("timeout 10 socat TCP-LISTEN:7777,reuseaddr SYSTEM:'echo $SOCAT_PEERADDR' >/dev/null 2>&1 &");
@@ -177,7 +170,8 @@ TEST_CASE("ipMasq: the outside world sees the host's address; DEL removes the en
 
     auto del = w.run("DEL", conf, c.path(), "m1");
     CHECK_MESSAGE(del.exit_code == 0, del.out, del.err);
-    CHECK(w.ruleset().find(ip) == std::string::npos);
+    CHECK(w.ruleset().find(masq_chain(w)) == std::string::npos);
+    CHECK(w.ruleset().find(w.subnet4.substr(0, w.subnet4.find('/'))) == std::string::npos);
 }
 
 TEST_CASE("a failure after IPAM leaves no veth, address, rule or reservation behind") {
@@ -259,7 +253,7 @@ TEST_CASE("the reference host-local works as the delegate too (cniVersion 1.0.0)
     CHECK(w.reservations("refipam").empty());
 }
 
-TEST_CASE("a masquerade entry left behind by a lost DEL is taken over when IPAM reuses the address") {
+TEST_CASE("a lost attachment's late DEL does not take the network's masquerade from the container reusing its address") {
     bridge_world w;
     json conf = w.conf("reuse");
     conf["ipMasq"] = true;
@@ -277,11 +271,13 @@ TEST_CASE("a masquerade entry left behind by a lost DEL is taken over when IPAM 
     REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
     CHECK(ip_of(add.json()) == ip_of(old_add.json()));
     CHECK(w.run("CHECK", with_prev(conf, add.json()), c.path(), "new").exit_code == 0);
-    // The old attachment's DEL, arriving late, must not take the new owner's entry.
+    // The old attachment's DEL, arriving late, must not take what the new one relies on.
+    const std::string chain = masq_chain(w, base + "0/30");
     CHECK(w.run("DEL", conf, "", "old").exit_code == 0);
-    CHECK(w.ruleset().find(ip_of(add.json())) != std::string::npos);
+    CHECK(w.ruleset().find(chain) != std::string::npos);
+    CHECK(w.run("CHECK", with_prev(conf, add.json()), c.path(), "new").exit_code == 0);
     CHECK(w.run("DEL", conf, c.path(), "new").exit_code == 0);
-    CHECK(w.ruleset().find(ip_of(add.json()) + " ") == std::string::npos);
+    CHECK(w.ruleset().find(chain) == std::string::npos);
 }
 
 TEST_CASE("DEL whose IPAM release fails still removes the veth pair and rules, and reports the failure") {

@@ -22,17 +22,6 @@ json ip_json(const std::string& ns, const std::string& args) {
     return j.is_discarded() ? json::array() : j;
 }
 
-std::string ip_of(const json& result) {
-    std::string a = result["ips"][0]["address"];
-    return a.substr(0, a.find('/'));
-}
-
-bool pings(const netns_sandbox& from, const std::string& to) {
-    int rc = -1;
-    from.exec("ping -c1 -W1 " + to + " >/dev/null 2>&1", &rc);
-    return rc == 0;
-}
-
 json slave_data(const bridge_world& w, const std::string& dev) {
     auto j = ip_json(w.host.name(), "-d link show dev " + dev);
     return j.empty() ? json() : j[0]["linkinfo"]["info_slave_data"];
@@ -51,9 +40,10 @@ run_result run_without_attachment(const bridge_world& w, const std::string& cmd,
     return run_plugin_in(w.host.name(), plugin_path("bridge"), call, conf.dump());
 }
 
-json with_prev(json conf, const json& prev) {
-    conf["prevResult"] = prev;
-    return conf;
+// "10.1.2.0/24" -> "10.1.2.0_24", as chain names spell a subnet.
+std::string spelled(std::string subnet) {
+    subnet[subnet.rfind('/')] = '_';
+    return subnet;
 }
 
 }  // namespace
@@ -233,15 +223,29 @@ TEST_CASE("GC removes this network's stale attachments only, then runs IPAM GC")
     CHECK(ip_json(w.host.name(), "link show dev " + r1.json()["interfaces"][1].value("name", "")).size() == 1);
     CHECK(ip_json(w.host.name(), "link show dev " + r2.json()["interfaces"][1].value("name", "")).empty());
     CHECK(ip_json(w.host.name(), "link show dev " + ro.json()["interfaces"][1].value("name", "")).size() == 1);
-    std::string rules = w.ruleset();
-    CHECK(rules.find(ip_of(r1.json())) != std::string::npos);
-    CHECK(rules.find(ip_of(r2.json()) + " ") == std::string::npos);
-    CHECK(rules.find(ip_of(ro.json())) != std::string::npos);
     CHECK(w.reservations("gcnet") == std::vector<std::string>{ip_of(r1.json())});
     CHECK(w.reservations("gcother").size() == 1);
+    // What the survivors rely on is still there: their CHECKs pass.
+    auto c1 = w.run("CHECK", with_prev(conf, r1.json()), g1.path(), "g1");
+    CHECK_MESSAGE(c1.exit_code == 0, c1.out, c1.err);
+    auto co = w.run("CHECK", with_prev(other, ro.json()), o1.path(), "o1");
+    CHECK_MESSAGE(co.exit_code == 0, co.out, co.err);
+
+    // GC with no valid attachment left: the network's masquerade goes with g1; the other's stays.
+    const std::string own_chain = "masq-" + spelled(conf["ipam"]["ranges"][0][0]["subnet"]);
+    const std::string other_chain = "masq-" + spelled(other["ipam"]["ranges"][0][0]["subnet"]);
+    CHECK(w.ruleset().find(own_chain) != std::string::npos);
+    json none = conf;
+    none["cni.dev/valid-attachments"] = json::array();
+    auto res2 = run_without_attachment(w, "GC", none);
+    CHECK_MESSAGE(res2.exit_code == 0, res2.out, res2.err);
+    CHECK(w.ruleset().find(own_chain) == std::string::npos);
+    CHECK(w.ruleset().find(other_chain) != std::string::npos);
+    CHECK(w.reservations("gcnet").empty());
 
     CHECK(w.run("DEL", conf, g1.path(), "g1").exit_code == 0);
     CHECK(w.run("DEL", other, o1.path(), "o1").exit_code == 0);
+    CHECK(w.ruleset().find(other_chain) == std::string::npos);
 }
 
 TEST_CASE("STATUS: ready; a non-bridge in the way and an exhausted pool give code 50") {
@@ -272,12 +276,12 @@ TEST_CASE("STATUS: ready; a non-bridge in the way and an exhausted pool give cod
     CHECK(w.reservations("status").empty());
 }
 
-TEST_CASE("twenty ADDs at once on a bridge that does not exist yet all succeed; so do twenty DELs") {
+TEST_CASE("fifty ADDs at once on a bridge that does not exist yet all succeed; so do fifty DELs, leaving nothing") {
     bridge_world w;
     json conf = w.conf("many", true);
     conf["ipMasq"] = true;
     conf["isolation"] = true;
-    constexpr int n = 20;
+    constexpr int n = 50;
     std::vector<const netns_sandbox*> ns;
     for (int i = 0; i < n; ++i) ns.push_back(&w.container());
     std::vector<run_result> results(n);
@@ -298,8 +302,15 @@ TEST_CASE("twenty ADDs at once on a bridge that does not exist yet all succeed; 
         for (auto p = rules.find(s); p != std::string::npos; p = rules.find(s, p + 1)) ++k;
         return k;
     };
-    CHECK(count("ip saddr vmap @masq4") == 1);
     CHECK(count("iifname @isolated oifname @isolated drop") == 1);
+    // One masquerade rule per subnet in postrouting, however many ADDs raced to make it.
+    const std::string post = w.in_host("nft list chain inet wharf_bridge postrouting");
+    auto occurrences = [&](const std::string& s) {
+        int k = 0;
+        for (auto p = post.find(s); p != std::string::npos; p = post.find(s, p + 1)) ++k;
+        return k;
+    };
+    CHECK_MESSAGE(occurrences("jump masq-") == 2, post);  // IPv4 and IPv6
     CHECK(pings(*ns[0], ip_of(results[n - 1].json())));
 
     threads.clear();
@@ -310,6 +321,12 @@ TEST_CASE("twenty ADDs at once on a bridge that does not exist yet all succeed; 
     CHECK(ip_json(w.host.name(), "link show type veth").empty());
     CHECK(w.reservations("many").empty());
     CHECK(w.ruleset().find("comment \"wharf:") == std::string::npos);
+    // Nothing named after the network's subnets or its bridge remains.
+    const std::string text = w.in_host("nft list ruleset");
+    CHECK(text.find(w.subnet4.substr(0, w.subnet4.find('/'))) == std::string::npos);
+    CHECK(text.find(spelled(w.subnet4)) == std::string::npos);
+    CHECK(text.find("masq-fd") == std::string::npos);
+    CHECK(text.find("\"" + w.bridge + "\"") == std::string::npos);
 }
 
 TEST_CASE("bad input: each gets code 7 naming the key, and nothing is made") {

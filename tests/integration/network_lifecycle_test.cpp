@@ -9,28 +9,15 @@
 #include <string>
 #include <thread>
 
+#include "netns/netns.hpp"
+#include "nft/list.hpp"
+#include "nft/socket.hpp"
 #include "support/portmap_world.hpp"
 
 using namespace wharf::test;
 using nlohmann::json;
 
 namespace {
-
-std::string ip_of(const json& result) {
-    std::string a = result["ips"][0]["address"];
-    return a.substr(0, a.find('/'));
-}
-
-bool pings(const netns_sandbox& from, const std::string& to) {
-    int rc = -1;
-    from.exec("ping -c1 -W1 " + to + " >/dev/null 2>&1", &rc);
-    return rc == 0;
-}
-
-json with_prev(json conf, const json& prev) {
-    conf["prevResult"] = prev;
-    return conf;
-}
 
 // The host sandbox's ruleset in nft's own words.
 std::string ruleset_text(const bridge_world& w) { return w.in_host("nft list ruleset"); }
@@ -50,6 +37,16 @@ void check_nothing_names(const bridge_world& w, const std::string& subnet, const
     CHECK(rules.find(chain_spelling(subnet)) == std::string::npos);
     CHECK(rules.find("\"" + bridge + "\"") == std::string::npos);
     CHECK(rules.find("comment \"wharf:") == std::string::npos);
+}
+
+// The host sandbox's ruleset generation: it moves with every commit that changes anything.
+std::uint32_t generation_in(const bridge_world& w) {
+    auto host = wharf::netns::handle::open(w.host.path());
+    wharf::nft::socket sock = [&] {
+        wharf::netns::guard inside(host);
+        return wharf::nft::socket::open();
+    }();
+    return wharf::nft::generation(sock);
 }
 
 json lifecycle_conf(const portmap_world& pw, const std::string& network) {
@@ -97,6 +94,51 @@ TEST_CASE("the subnet chain, the bridge's isolation entries and the hairpin chai
     CHECK(pings(*c.ns, out.outside_ip));
     CHECK(pw.portmap("DEL", pw.portmap_conf("life", maps), c).exit_code == 0);
     CHECK(pw.w.run("DEL", br, c.ns->path(), c.id).exit_code == 0);
+    check_nothing_names(pw.w, pw.w.subnet4, pw.w.bridge);
+}
+
+TEST_CASE("on a network that has its rules, an ADD and a DEL without published ports commit nothing") {
+    portmap_world pw;
+    const auto& out = pw.w.outside();
+    json br = lifecycle_conf(pw, "warm");
+    attachment first = pw.attach(br, "ctr-first");  // makes the network's masquerade and isolation
+    const std::uint32_t before = generation_in(pw.w);
+    const netns_sandbox& ns = pw.w.container("wwm");
+    auto add = pw.w.run("ADD", br, ns.path(), "ctr-warm");
+    REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
+    CHECK(generation_in(pw.w) == before);
+    CHECK(pings(ns, out.outside_ip));  // masqueraded all the same
+    auto chk = pw.w.run("CHECK", with_prev(br, add.json()), ns.path(), "ctr-warm");
+    CHECK_MESSAGE(chk.exit_code == 0, chk.out, chk.err);
+    CHECK(pw.w.run("DEL", br, ns.path(), "ctr-warm").exit_code == 0);
+    CHECK(generation_in(pw.w) == before);
+    CHECK(pings(*first.ns, out.outside_ip));
+
+    // The spoof check is per container: it commits, and only its own entries.
+    json spoof = br;
+    spoof["macspoofchk"] = true;
+    auto sadd = pw.w.run("ADD", spoof, ns.path(), "ctr-spoof");
+    REQUIRE_MESSAGE(sadd.exit_code == 0, sadd.out, sadd.err);
+    CHECK(generation_in(pw.w) != before);
+    CHECK(pw.w.run("DEL", spoof, ns.path(), "ctr-spoof").exit_code == 0);
+    CHECK(pw.w.run("DEL", br, first.ns->path(), first.id).exit_code == 0);
+    check_nothing_names(pw.w, pw.w.subnet4, pw.w.bridge);
+}
+
+TEST_CASE("a flushed ruleset is made again by the next ADD; CHECK says what is missing meanwhile") {
+    portmap_world pw;
+    const auto& out = pw.w.outside();
+    json br = lifecycle_conf(pw, "flushed");
+    attachment a = pw.attach(br, "ctr-a");
+    pw.w.in_host("nft flush ruleset");
+    auto chk = pw.w.run("CHECK", with_prev(br, a.bridge_result), a.ns->path(), a.id);
+    CHECK(chk.exit_code != 0);
+    CHECK(chk.json()["msg"].get<std::string>().find("masq-" + chain_spelling(pw.w.subnet4)) != std::string::npos);
+    attachment b = pw.attach(br, "ctr-b");
+    CHECK(pw.w.run("CHECK", with_prev(br, a.bridge_result), a.ns->path(), a.id).exit_code == 0);
+    CHECK(pings(*a.ns, out.outside_ip));
+    CHECK(pw.w.run("DEL", br, a.ns->path(), a.id).exit_code == 0);
+    CHECK(pw.w.run("DEL", br, b.ns->path(), b.id).exit_code == 0);
     check_nothing_names(pw.w, pw.w.subnet4, pw.w.bridge);
 }
 

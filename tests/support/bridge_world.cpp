@@ -21,6 +21,25 @@ std::string in_netns(const netns_sandbox& ns, const std::string& command, int* r
     return run_shell("ip netns exec " + ns.name() + " sh -c " + single_quoted(command), rc);
 }
 
+std::string ip_of(const json& result, bool v6) {
+    for (const auto& ip : result["ips"]) {
+        std::string a = ip["address"];
+        if ((a.find(':') != std::string::npos) == v6) return a.substr(0, a.find('/'));
+    }
+    return {};
+}
+
+bool pings(const netns_sandbox& from, const std::string& to) {
+    int rc = -1;
+    from.exec("ping -c1 -W1 " + to + " >/dev/null 2>&1", &rc);
+    return rc == 0;
+}
+
+json with_prev(json conf, const json& prev) {
+    conf["prevResult"] = prev;
+    return conf;
+}
+
 std::string bridge_world::in_host(const std::string& command, int* rc) const { return in_netns(host, command, rc); }
 
 bridge_world::bridge_world() {

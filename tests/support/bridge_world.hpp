@@ -18,6 +18,13 @@ namespace wharf::test {
 // A shell command line run whole inside `ns` (netns_sandbox::exec hands `&&` to the outer shell).
 std::string in_netns(const netns_sandbox& ns, const std::string& command, int* rc = nullptr);
 
+// The first IPv4 (or IPv6) address of a CNI result, without its prefix length; empty when none.
+std::string ip_of(const nlohmann::json& result, bool v6 = false);
+// Whether one ping from `from` to `to` is answered within a second.
+bool pings(const netns_sandbox& from, const std::string& to);
+// `conf` with `prev` as its prevResult.
+nlohmann::json with_prev(nlohmann::json conf, const nlohmann::json& prev);
+
 struct outside_world {
     std::unique_ptr<netns_sandbox> ns;
     std::string host_ip;     // the host sandbox's address on the link, e.g. 10.150.3.1

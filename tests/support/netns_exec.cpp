@@ -14,34 +14,12 @@
 
 namespace wharf::test {
 
-namespace {
-
-std::vector<std::string> environment_for(const cni_call& call) {
-    std::map<std::string, std::string> env;
-    if (const char* p = std::getenv("PATH")) env["PATH"] = p;
-    env["CNI_COMMAND"] = call.command;
-    if (call.set_container_id) env["CNI_CONTAINERID"] = call.container_id;
-    if (!call.netns.empty()) env["CNI_NETNS"] = call.netns;
-    if (call.set_ifname) env["CNI_IFNAME"] = call.ifname;
-    if (!call.args.empty()) env["CNI_ARGS"] = call.args;
-    if (call.set_path) env["CNI_PATH"] = call.path;
-    for (const auto& [k, v] : call.extra_env) {
-        if (v == "\x01") env.erase(k);
-        else env[k] = v;
-    }
-    std::vector<std::string> out;
-    for (const auto& [k, v] : env) out.push_back(k + "=" + v);
-    return out;
-}
-
-}  // namespace
-
 run_result run_plugin_in(const std::string& host_netns, const std::string& binary, const cni_call& call,
                          const std::string& stdin_data) {
     const std::string ns_path = "/run/netns/" + host_netns;
     int ns_fd = ::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC);
     if (ns_fd < 0) throw std::runtime_error("open " + ns_path + " failed");
-    std::vector<std::string> env = environment_for(call);
+    std::vector<std::string> env = plugin_environment(call);
     std::vector<char*> envp;
     for (auto& s : env) envp.push_back(s.data());
     envp.push_back(nullptr);

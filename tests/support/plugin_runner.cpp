@@ -19,9 +19,10 @@ nlohmann::json run_result::json() const {
 
 std::string plugin_path(const std::string& name) { return std::string(WHARF_BIN_DIR) + "/" + name; }
 
-run_result run_plugin(const std::string& binary, const cni_call& call, const std::string& stdin_data) {
+std::vector<std::string> plugin_environment(const cni_call& call) {
     std::map<std::string, std::string> env;
-    if (const char* p = std::getenv("PATH")) env["PATH"] = p;
+    for (const char* inherited : {"PATH", "WHARF_RUN_DIR"})
+        if (const char* v = std::getenv(inherited)) env[inherited] = v;
     env["CNI_COMMAND"] = call.command;
     if (call.set_container_id) env["CNI_CONTAINERID"] = call.container_id;
     if (!call.netns.empty()) env["CNI_NETNS"] = call.netns;
@@ -32,8 +33,13 @@ run_result run_plugin(const std::string& binary, const cni_call& call, const std
         if (v == "\x01") env.erase(k);
         else env[k] = v;
     }
-    std::vector<std::string> env_strings;
-    for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+    std::vector<std::string> out;
+    for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+    return out;
+}
+
+run_result run_plugin(const std::string& binary, const cni_call& call, const std::string& stdin_data) {
+    std::vector<std::string> env_strings = plugin_environment(call);
     std::vector<char*> envp;
     for (auto& s : env_strings) envp.push_back(s.data());
     envp.push_back(nullptr);

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace wharf::test {
 
@@ -29,8 +30,11 @@ struct cni_call {
     bool set_ifname = true;
 };
 
-// Runs `binary` (a path) with the call's environment and `stdin_data`. The parent's environment is not
-// inherited, except PATH.
+// The environment a runtime gives a plugin for `call`: CNI_* from the call, PATH and WHARF_RUN_DIR
+// from this process (the test's private run directory), then call.extra_env.
+std::vector<std::string> plugin_environment(const cni_call& call);
+
+// Runs `binary` (a path) with plugin_environment(call) and `stdin_data`.
 run_result run_plugin(const std::string& binary, const cni_call& call, const std::string& stdin_data);
 
 // The path of a built plugin: WHARF_BIN_DIR/<name>.

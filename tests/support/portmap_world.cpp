@@ -101,7 +101,11 @@ std::string portmap_world::tcp(const netns_sandbox* ns, const std::string& host,
 std::string portmap_world::udp(const netns_sandbox* ns, const std::string& host, unsigned port, const std::string& bind) const {
     const std::string cmd = "echo hello | timeout 4 socat -T1 - UDP:" + bracket(host) + ":" + std::to_string(port) +
                             (bind.empty() ? "" : ",bind=" + bind) + " 2>/dev/null";
-    return trim(ns ? in_netns(*ns, cmd) : w.in_host(cmd));
+    // UDP has no retransmission: a datagram sent while the neighbour entry is still being resolved
+    // on a loaded machine can be lost, so a client tries three times before it counts as no answer.
+    std::string answer;
+    for (int attempt = 0; attempt < 3 && answer.empty(); ++attempt) answer = trim(ns ? in_netns(*ns, cmd) : w.in_host(cmd));
+    return answer;
 }
 
 void portmap_world::enable_ipv6_outside(const std::string& subnet6) {
