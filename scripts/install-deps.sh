@@ -14,6 +14,9 @@ packages=(
   containernetworking-plugins
   # the reference portmap (v1.1.1) programs iptables; bench/portmap_bench.sh runs it
   iptables
+  # tests only (integration_containerd_cri): containerd's CRI plugin and runc run Wharf's plugins as
+  # Kubernetes does; the test's CRI client is gRPC (tests/cri). No plugin links gRPC or protobuf.
+  containerd runc libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
 )
 
 SUDO=""
