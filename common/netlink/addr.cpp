@@ -82,6 +82,7 @@ std::vector<entry> list(socket& sock, if_index ifindex, std::optional<net::famil
     message msg(RTM_GETADDR);
     auto& ifa = msg.put_header<ifaddrmsg>();
     if (family) ifa.ifa_family = *family == net::family::v4 ? AF_INET : AF_INET6;
+    ifa.ifa_index = static_cast<std::uint32_t>(ifindex.value);  // a kernel filter under strict checking
     std::string what = "list addresses";
     if (ifindex) what += " of link #" + std::to_string(ifindex.value);
     std::vector<entry> entries;

@@ -60,6 +60,9 @@ socket socket::open(int protocol) {
     int on = 1;
     mnl_socket_setsockopt(sock.get(), NETLINK_EXT_ACK, &on, sizeof on);
     mnl_socket_setsockopt(sock.get(), NETLINK_CAP_ACK, &on, sizeof on);
+    // Strict checking lets rtnetlink filter dumps in the kernel (addresses of one link, say) instead
+    // of sending every entry of the namespace; older kernels ignore filters, and readers filter too.
+    if (protocol == NETLINK_ROUTE) mnl_socket_setsockopt(sock.get(), NETLINK_GET_STRICT_CHK, &on, sizeof on);
     if (mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) throw_errno("bind " + what);
     const std::uint32_t port_id = mnl_socket_get_portid(sock.get());
     return socket(std::move(sock), port_id, initial_seq());
