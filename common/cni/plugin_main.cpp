@@ -78,8 +78,9 @@ int dispatch(const std::string& plugin, const handlers& h, const std::string& st
     log::configure(plugin, ctx.conf.log_file, ctx.conf.log_level);
     for (const auto& why : ctx.req.ignored) log::warn("DEL ignores {}", why);
     for (const auto& why : ctx.conf.ignored) log::warn("DEL ignores {}", why);
-    log::debug("{} container={} netns={} ifname={} network={}", command_name(ctx.req.cmd), ctx.req.container_id,
-               ctx.req.netns, ctx.req.ifname, ctx.conf.name);
+    log::debug("{} container={} netns={} ifname={} network={} args={} prevResult={}", command_name(ctx.req.cmd),
+               ctx.req.container_id, ctx.req.netns, ctx.req.ifname, ctx.conf.name, ctx.req.args_raw,
+               ctx.conf.prev_result ? "yes" : "no");
     switch (ctx.req.cmd) {
         case command::add: {
             if (!h.add) throw error(code::internal, plugin + " does not implement ADD");

@@ -180,17 +180,23 @@ pod describe(wharf::cri::client& c, const bridge_world& w, const std::string& id
     return p;
 }
 
-// The lines of Wharf's plugin log about one container: "<plugin> <command> netns=<path>" each.
-std::vector<std::string> cni_calls(const std::string& log_file, const std::string& container_id) {
+// The lines of Wharf's plugin log about one container: "<plugin> <command> netns=<path> ifname=<name>
+// prevResult=<yes|no>" each; `args` collects the CNI_ARGS each call had.
+std::vector<std::string> cni_calls(const std::string& log_file, const std::string& container_id,
+                                   std::vector<std::string>* args = nullptr) {
     std::vector<std::string> out;
     std::ifstream in(log_file);
     std::string line;
-    // "2026-01-01T00:00:00.000 bridge[123] debug: ADD container=<id> netns=<path> ifname=eth0 network=<name>"
-    const std::regex call(R"(^\S+ ([a-z-]+)\[\d+\] debug: (ADD|DEL|CHECK) container=(\S+) netns=(\S*) ifname=(\S*))");
+    // "2026-01-01T00:00:00.000 bridge[123] debug: ADD container=<id> netns=<path> ifname=eth0 network=<name>
+    //  args=<CNI_ARGS> prevResult=<yes|no>"
+    const std::regex call(
+        R"(^\S+ ([a-z-]+)\[\d+\] debug: (ADD|DEL|CHECK) container=(\S+) netns=(\S*) ifname=(\S*) network=\S+ args=(\S*) prevResult=(yes|no))");
     std::smatch m;
     while (std::getline(in, line)) {
-        if (std::regex_search(line, m, call) && m[3] == container_id)
-            out.push_back(m[1].str() + " " + m[2].str() + " netns=" + m[4].str() + " ifname=" + m[5].str());
+        if (!std::regex_search(line, m, call) || m[3] != container_id) continue;
+        out.push_back(m[1].str() + " " + m[2].str() + " netns=" + m[4].str() + " ifname=" + m[5].str() +
+                      " prevResult=" + m[7].str());
+        if (args) args->push_back(m[6].str());
     }
     return out;
 }
@@ -343,15 +349,26 @@ void run_scenario(bool mixed_case, unsigned first_port) {
     // What containerd ran for A, as Wharf's plugins logged it: one ADD per plugin in A's netns, then
     // three DELs: Stop's with the netns, then Stop again and Remove with none.
     if (!reference_plugins()) {
-        auto calls = cni_calls(log_file, a.id);
+        std::vector<std::string> args;
+        auto calls = cni_calls(log_file, a.id, &args);
         INFO("CNI calls for ", a.id, ":\n", [&] { std::string s; for (auto& l : calls) s += l + "\n"; return s; }());
         const std::string in_ns = "netns=" + a.netns + " ifname=eth0";
+        // bridge ADD is the chain's first (no prevResult); portmap ADD gets bridge's. Only Stop's first
+        // DEL carries prevResult (from libcni's cache); the next two have neither it nor the netns.
+        CHECK(calls_of(calls, "bridge ADD") == std::vector<std::string>{"bridge ADD " + in_ns + " prevResult=no"});
+        CHECK(calls_of(calls, "portmap ADD") == std::vector<std::string>{"portmap ADD " + in_ns + " prevResult=yes"});
         for (const std::string plugin : {"bridge", "portmap"}) {
-            CHECK(calls_of(calls, plugin + " ADD") == std::vector<std::string>{plugin + " ADD " + in_ns});
             CHECK(calls_of(calls, plugin + " DEL") ==
-                  std::vector<std::string>{plugin + " DEL " + in_ns, plugin + " DEL netns= ifname=eth0",
-                                           plugin + " DEL netns= ifname=eth0"});
+                  std::vector<std::string>{plugin + " DEL " + in_ns + " prevResult=yes",
+                                           plugin + " DEL netns= ifname=eth0 prevResult=no",
+                                           plugin + " DEL netns= ifname=eth0 prevResult=no"});
         }
+        // containerd's CNI_ARGS on every call, in whatever order its Go map gives them.
+        CHECK(!args.empty());
+        for (const auto& a_args : args)
+            for (const char* key : {"IgnoreUnknown=1", "K8S_POD_NAMESPACE=", "K8S_POD_NAME=", "K8S_POD_INFRA_CONTAINER_ID=",
+                                    "K8S_POD_UID="})
+                CHECK_MESSAGE(a_args.find(key) != std::string::npos, a_args);
         CHECK(calls_of(calls, "host-local ADD").size() == 1);
         CHECK(calls_of(calls, "host-local DEL").size() == 3);
     }
