@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
         fs::create_directories(im.dir + "/conf");
         std::ofstream(im.dir + "/conf/10-bench.conflist") << doc.dump();
         im.env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "NETCONFPATH=" + im.dir + "/conf", "CNI_PATH=" + im.cni_path,
-                  "WHARF_CACHE_DIR=" + im.dir + "/cache", "WHARF_NEGOTIATE=off"};
+                  "WHARF_CACHE_DIR=" + im.dir + "/cache", "WHARF_RUN_DIR=" + im.dir + "/run", "WHARF_NEGOTIATE=off"};
     }
     auto make_ns = [&](const std::string& name) {
         namespaces.push_back(netns.create(name));
