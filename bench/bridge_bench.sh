@@ -21,6 +21,7 @@ hostns=wbench-h$tag
 ctrns=wbench-c$tag
 data=$(mktemp -d /tmp/wharf-bridge-bench-XXXXXX)
 shm=$(mktemp -d /dev/shm/wharf-bridge-bench-XXXXXX)
+export WHARF_RUN_DIR="$data/run"  # the bridge's records of the network's pieces go with the bench
 cleanup() {
   ip netns del "$hostns" 2>/dev/null || true
   ip netns del "$ctrns" 2>/dev/null || true
