@@ -53,7 +53,7 @@ std::string strip_length(const std::string& cidr) { return cidr.substr(0, cidr.f
 
 std::string bridge_of(const network_list& list) {
     for (const auto& p : list.plugins)
-        if (p.value("type", std::string()) == "bridge") return p.value("bridge", std::string("cni0"));
+        if (plugin_type(p) == "bridge") return p.value("bridge", std::string("cni0"));
     return {};
 }
 
@@ -143,7 +143,7 @@ int demo(const args& a, const settings& env) {
     auto list = load_network(s.conf_dir, network);
     std::string bridge = bridge_of(list);
     std::string plugins;
-    for (const auto& p : list.plugins) plugins += (plugins.empty() ? "" : " -> ") + p.value("type", std::string());
+    for (const auto& p : list.plugins) plugins += (plugins.empty() ? "" : " -> ") + plugin_type(p);
     std::string path;
     for (const auto& p : s.cni_path) path += (path.empty() ? "" : ":") + p;
     say("wharf demo: network \"%s\" from %s (%s)\n", network, original.file, plugins);

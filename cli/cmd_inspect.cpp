@@ -26,7 +26,7 @@ std::string join(const json& list, const std::string& sep = " ") {
 // The bridge a network's list uses (the bridge plugin's "bridge", default cni0), or empty.
 std::string bridge_of(const network_list& list) {
     for (const auto& p : list.plugins)
-        if (p.value("type", std::string()) == "bridge") return p.value("bridge", std::string("cni0"));
+        if (plugin_type(p) == "bridge") return p.value("bridge", std::string("cni0"));
     return {};
 }
 
@@ -44,7 +44,7 @@ json subnets_of(const network_list& list) {
 
 json plugin_types(const network_list& list) {
     json out = json::array();
-    for (const auto& p : list.plugins) out.push_back(p.value("type", std::string()));
+    for (const auto& p : list.plugins) out.push_back(plugin_type(p));
     return out;
 }
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli/failure.hpp"
+#include "cni/json_field.hpp"
 #include "cni/version.hpp"
 
 namespace wharf::cli {
@@ -85,9 +86,7 @@ std::string pick_version(const json& doc, std::string version, const std::string
 
 void check_plugin(const json& plugin, const std::string& file, std::size_t index) {
     if (!plugin.is_object()) bad(file, "plugin " + std::to_string(index) + " is not an object");
-    auto t = plugin.find("type");
-    if (t == plugin.end() || !t->is_string() || t->get<std::string>().empty())
-        bad(file, "plugin " + std::to_string(index) + ": missing 'type'");
+    if (plugin_type(plugin).empty()) bad(file, "plugin " + std::to_string(index) + ": missing 'type'");
 }
 
 json parse_json(const std::string& bytes, const std::string& file) {
@@ -109,6 +108,16 @@ std::vector<json> plugins_from_directory(const std::string& dir, const std::stri
 }
 
 }  // namespace
+
+std::string plugin_type(const json& plugin) {
+    const json* t = cni::find_value(plugin, "type");
+    return t && t->is_string() ? t->get<std::string>() : std::string();
+}
+
+json plugin_capabilities(const json& plugin) {
+    const json* c = cni::find_value(plugin, "capabilities");
+    return c && c->is_object() ? *c : json::object();
+}
 
 network_list parse_conflist(const std::string& bytes, const std::string& file) {
     json doc = parse_json(bytes, file);

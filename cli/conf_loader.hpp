@@ -26,6 +26,12 @@ struct network_list {
     std::string file;                     // where it came from
 };
 
+// A plugin's `type` and `capabilities`, read as libcni decodes them (into a Go struct, so the key in
+// any case: "Type" works as "type"); empty when absent. The list's own keys and the capability names
+// are exact, as libcni reads them from maps.
+std::string plugin_type(const nlohmann::json& plugin);
+nlohmann::json plugin_capabilities(const nlohmann::json& plugin);
+
 // Parses a conflist document. `file` only names it in errors. Throws failure(invalid_config).
 network_list parse_conflist(const std::string& bytes, const std::string& file);
 // Parses a single-plugin .conf/.json document and wraps it. Throws failure(invalid_config).

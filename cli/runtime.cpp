@@ -17,7 +17,7 @@ using nlohmann::json;
 namespace {
 
 std::string describe(const json& plugin) {
-    std::string d = "type=\"" + plugin.value("type", std::string()) + "\"";
+    std::string d = "type=\"" + plugin_type(plugin) + "\"";
     if (auto n = plugin.find("name"); n != plugin.end() && n->is_string() && !n->get<std::string>().empty())
         d += " name=\"" + n->get<std::string>() + "\"";
     return d;
@@ -54,8 +54,8 @@ json build_plugin_conf(const json& plugin, const std::string& name, const std::s
     conf["cniVersion"] = version;
     if (prev_result && !prev_result->is_null()) conf["prevResult"] = *prev_result;
     json rc = json::object();
-    if (auto caps = plugin.find("capabilities"); caps != plugin.end() && caps->is_object() && capability_args.is_object()) {
-        for (const auto& [capability, supported] : caps->items()) {
+    if (const json caps = plugin_capabilities(plugin); capability_args.is_object()) {
+        for (const auto& [capability, supported] : caps.items()) {
             if (!supported.is_boolean() || !supported.get<bool>()) continue;
             if (auto arg = capability_args.find(capability); arg != capability_args.end()) rc[capability] = *arg;
         }
@@ -134,7 +134,7 @@ std::string runtime::chain_version(const network_list& list) {
     std::vector<std::vector<std::string>> supported;
     std::string summary;
     for (const auto& plugin : list.plugins) {
-        std::string type = plugin.value("type", std::string());
+        std::string type = plugin_type(plugin);
         auto versions = supported_versions(find_plugin(type));
         std::string joined;
         for (const auto& v : versions) joined += (joined.empty() ? "" : ", ") + v;
@@ -151,7 +151,7 @@ std::string runtime::chain_version(const network_list& list) {
 }
 
 std::string runtime::invoke(const json& plugin, const std::string& command, const json& conf, const runtime_conf* rt) {
-    std::string binary = find_plugin(plugin.value("type", std::string()));
+    std::string binary = find_plugin(plugin_type(plugin));
     plugin_call call{.command = command, .path = options_.path, .own_process_group = options_.own_process_group};
     if (rt) {
         call.container_id = rt->container_id;
@@ -260,7 +260,7 @@ void runtime::gc(const network_list& list, const std::vector<gc_attachment>& val
             try {
                 invoke(plugin, "GC", conf, nullptr);
             } catch (const failure& e) {
-                errors.push_back(std::string("failed to GC plugin ") + plugin.value("type", std::string()) + ": " + e.what());
+                errors.push_back(std::string("failed to GC plugin ") + plugin_type(plugin) + ": " + e.what());
             }
         }
     }

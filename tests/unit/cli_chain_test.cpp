@@ -65,6 +65,18 @@ network_list two_plugins(const std::string& version = "1.0.0") {
 
 }  // namespace
 
+TEST_CASE("a plugin's type and capabilities may be spelled in any case; capability arguments still reach it") {
+    recorder r(plugin_list{{"rec-a", all_versions}});
+    runtime rt({.path = {r.dir}, .cache_dir = r.dir + "/cache"});
+    runtime_conf conf{.container_id = "ctr2", .netns = "/run/netns/x", .ifname = "eth0",
+                      .capability_args = {{"portMappings", json::array({{{"hostPort", 2}}})}}};
+    auto list = parse_conflist(R"({"cniVersion":"1.0.0","name":"mixed","plugins":[
+        {"Type":"rec-a","Capabilities":{"portMappings":true}}]})", "");
+    rt.add(list, conf);
+    CHECK(r.stdin_of("rec-a", "ADD")["runtimeConfig"] == json{{"portMappings", json::array({{{"hostPort", 2}}})}});
+    rt.del(list, conf);
+}
+
 TEST_CASE("ADD in order with prevResult, CHECK and DEL with the cached result, DEL in reverse") {
     recorder r(plugin_list{{"rec-a", all_versions}, {"rec-b", all_versions}});
     runtime rt({.path = {r.dir}, .cache_dir = r.dir + "/cache"});

@@ -16,6 +16,7 @@
 #include "cli/sha512.hpp"
 
 using namespace wharf::cli;
+using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
@@ -114,6 +115,19 @@ TEST_CASE("conflist keys: cniVersions, disableCheck as string, missing type, emp
     CHECK(code_of([] { parse_conflist(R"({"plugins":[{"type":"a"}]})", "f"); }) == exit_code::invalid_config);
     CHECK(code_of([] { parse_conflist(R"({"name":"n","disableCheck":"maybe","plugins":[{"type":"a"}]})", "f") ; }) ==
           exit_code::invalid_config);
+}
+
+TEST_CASE("a plugin's type and capabilities in any case, as libcni decodes them; capability names exact") {
+    auto l = parse_conflist(R"({"cniVersion":"1.0.0","name":"n","plugins":[
+        {"Type":"bridge","Capabilities":{"portMappings":true}},{"TYPE":"portmap"}]})", "");
+    REQUIRE(l.plugins.size() == 2);
+    CHECK(plugin_type(l.plugins[0]) == "bridge");
+    CHECK(plugin_type(l.plugins[1]) == "portmap");
+    CHECK(plugin_capabilities(l.plugins[0]) == json{{"portMappings", true}});
+    CHECK(plugin_capabilities(l.plugins[1]) == json::object());
+    CHECK(plugin_type(json{{"type", "exact"}, {"Type", "folded"}}) == "exact");
+    // The list's own keys are exact in libcni: "Name" is not the list's name.
+    CHECK(code_of([] { parse_conflist(R"({"Name":"n","plugins":[{"type":"a"}]})", "f"); }) == exit_code::invalid_config);
 }
 
 TEST_CASE("a conflist without inline plugins takes them from <dir>/<name>/*.conf") {
