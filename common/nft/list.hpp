@@ -15,9 +15,8 @@
 
 namespace wharf::nft {
 
-// The ruleset's generation: it changes with every commit that changes anything. A transaction
-// made from reads at generation G and committed with transaction::only_at_generation(G) fails
-// with ERESTART if anything was committed in between.
+// The ruleset's generation: it changes with every commit that changes anything (an observer's
+// way to tell that nothing was committed).
 std::uint32_t generation(socket& sock);
 
 // Every table of the family (family::unspec: of every family).

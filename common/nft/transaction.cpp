@@ -3,15 +3,12 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
 #include <libnftnl/rule.h>
-#include <arpa/inet.h>
 #include <linux/netfilter/nf_tables.h>
-#include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <unordered_map>
 
@@ -52,7 +49,6 @@ nlmsghdr* transaction::begin_command(std::uint16_t type, family fam, std::uint16
     if (used_ == 0) {
         begin_seq_ = sock_->next_seq();
         nlmsghdr* begin = nftnl_batch_begin(reserve_tail(), begin_seq_);
-        if (generation_) mnl_attr_put_u32(begin, NFNL_BATCH_GENID, htonl(*generation_));
         used_ += begin->nlmsg_len;
     }
     std::uint32_t seq = sock_->next_seq();
@@ -60,11 +56,6 @@ nlmsghdr* transaction::begin_command(std::uint16_t type, family fam, std::uint16
                                           static_cast<std::uint16_t>(flags | NLM_F_ACK), seq);
     commands_.push_back({seq, std::move(what)});
     return nlh;
-}
-
-void transaction::only_at_generation(std::uint32_t gen) {
-    if (used_ != 0) throw std::logic_error("nft::transaction::only_at_generation after the first command");
-    generation_ = gen;
 }
 
 void transaction::end_command(nlmsghdr* nlh) { used_ += MNL_ALIGN(nlh->nlmsg_len); }
@@ -188,7 +179,6 @@ void transaction::remove_elements(const set_ref& s, std::span<const element> ele
 void transaction::reset() noexcept {
     used_ = 0;
     begin_seq_ = 0;
-    generation_.reset();
     commands_.clear();
 }
 

@@ -16,7 +16,6 @@
 // add() creates what is missing and accepts what exists (as `nft add`); remove() of something
 // missing fails with ENOENT at commit, so a caller may treat that as already gone.
 #include <cstdint>
-#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -59,12 +58,6 @@ public:
     // (`nft create element`): a compare-and-set for callers that read the set first.
     void create_elements(const set_ref& s, std::span<const element> elements);
 
-    // Makes the batch apply only if the ruleset is still at `gen` (nft::generation): otherwise the
-    // kernel refuses it whole and commit() throws nft::error with ERESTART. For read-then-commit
-    // steps whose decision depends on what other transactions may change meanwhile. Call it while
-    // the transaction is empty; it holds for the next commit only.
-    void only_at_generation(std::uint32_t gen);
-
     std::size_t size() const noexcept { return commands_.size(); }
     bool empty() const noexcept { return commands_.empty(); }
     // The description of each command so far, in order.
@@ -92,7 +85,6 @@ private:
     std::size_t used_ = 0;
     std::uint32_t begin_seq_ = 0;
     std::uint32_t next_set_id_ = 1;
-    std::optional<std::uint32_t> generation_;
     std::vector<command> commands_;
 };
 

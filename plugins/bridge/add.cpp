@@ -22,18 +22,6 @@
 
 namespace wharf::bridge {
 
-namespace {
-
-network_pieces pieces_for(const bridge_conf& conf, const cni::result& r) {
-    network_pieces pieces;
-    if (conf.ip_masq)
-        for (const auto& ip : r.ips) pieces.masquerade.push_back(ip.address.canonical());
-    if (conf.isolation) pieces.isolated_bridge = conf.bridge;
-    return pieces;
-}
-
-}  // namespace
-
 cni::result add(const cni::context& ctx) {
     const bridge_conf conf = parse_bridge_conf(ctx.conf, ctx.req);
     auto ns = netns::handle::open(ctx.req.netns);
@@ -112,7 +100,7 @@ cni::result add(const cni::context& ctx) {
     // The network's shared pieces: made by its first ADD, only read by the others. Then this
     // attachment's own spoof-check entries. Both are undone if IPAM's exit status (below) says it
     // failed after printing its result.
-    if (const network_pieces pieces = pieces_for(conf, r); !pieces.empty()) {
+    if (const network_pieces pieces = network_pieces::of(conf, r.ips); !pieces.empty()) {
         state.emplace(shared_state::open());
         undo.push("leave the network's shared nftables state", [&, owner = tag] {
             leave_network(nft_socket, *state, owner);

@@ -124,10 +124,7 @@ void check(const cni::context& ctx) {
 
     check_addresses_and_routes(container, *inside, prev);
 
-    network_pieces pieces;
-    if (conf.ip_masq)
-        for (const auto& ip : prev.ips) pieces.masquerade.push_back(ip.address.canonical());
-    if (conf.isolation) pieces.isolated_bridge = conf.bridge;
+    const network_pieces pieces = network_pieces::of(conf, prev.ips);
     lazy_nft_socket sock;
     if (!pieces.empty()) verify_network(sock.get(), shared_state::open(), tag, pieces);
     if (conf.macspoofchk && inside->mac)

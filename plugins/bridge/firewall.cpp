@@ -128,6 +128,14 @@ void leave_locked(lazy_nft_socket& sock, const shared_state& state, const std::s
 
 }  // namespace
 
+network_pieces network_pieces::of(const bridge_conf& conf, const std::vector<cni::ip_config>& ips) {
+    network_pieces pieces;
+    if (conf.ip_masq)
+        for (const auto& ip : ips) pieces.masquerade.push_back(ip.address.canonical());
+    if (conf.isolation) pieces.isolated_bridge = conf.bridge;
+    return pieces;
+}
+
 std::vector<std::string> network_pieces::names() const {
     std::vector<std::string> out;
     for (const auto& subnet : masquerade) {

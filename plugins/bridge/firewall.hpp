@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "bridge_conf.hpp"
+#include "cni/result.hpp"
 #include "net/mac.hpp"
 #include "net/prefix.hpp"
 #include "nft/socket.hpp"
@@ -18,6 +20,9 @@ namespace wharf::bridge {
 struct network_pieces {
     std::vector<net::prefix> masquerade;  // subnets of the container's addresses (ipMasq)
     std::string isolated_bridge;          // non-empty: the bridge is isolated (isolation)
+
+    // What an attachment with these addresses uses under `conf` (ipMasq, isolation).
+    static network_pieces of(const bridge_conf& conf, const std::vector<cni::ip_config>& ips);
 
     bool empty() const noexcept { return masquerade.empty() && isolated_bridge.empty(); }
     std::vector<std::string> names() const;

@@ -213,6 +213,9 @@ TEST_CASE("a failure after IPAM leaves no veth, address, rule or reservation beh
     CHECK(veth_count(w) == 0);
     CHECK(w.reservations("fail").empty());
     CHECK(w.ruleset().find("comment \"wharf:") == std::string::npos);
+    // The network's masquerade, made by this (its first) ADD, and the record of its use went too.
+    CHECK(w.ruleset().find("masq-") == std::string::npos);
+    CHECK(run_shell("find \"$WHARF_RUN_DIR\" -path '*/attachments/*' -o -path '*/users/*' | wc -l") == "0\n");
     CHECK(ip_json(c.name(), "addr show dev eth0").dump().find("10.") == std::string::npos);
 }
 
