@@ -7,7 +7,7 @@ packages=(
   # build
   g++ cmake ninja-build pkg-config
   # libraries (see README: Dependencies)
-  libmnl-dev libnftnl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev doctest-dev
+  libmnl-dev libnftnl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev doctest-dev nettle-dev
   # tests and demo: namespaces and independent observers of the kernel's state, traffic tools
   iproute2 nftables iputils-ping socat conntrack
   # the reference plugins, for compatibility tests and side-by-side benchmarks (/usr/lib/cni)
