@@ -17,7 +17,7 @@
 #include "netlink/link.hpp"
 #include "netns/netns.hpp"
 #include "nft/socket.hpp"
-#include "owner_tag.hpp"
+#include "cni/owner_tag.hpp"
 #include "veth.hpp"
 
 namespace wharf::bridge {
@@ -57,7 +57,7 @@ cni::result add(const cni::context& ctx) {
 
     netlink::link_info br = ensure_bridge(host, conf);
 
-    const std::string tag = owner_tag(ctx.conf.name, ctx.req.container_id, ctx.req.ifname);
+    const std::string tag = cni::owner_tag(ctx.conf.name, ctx.req.container_id, ctx.req.ifname);
     veth_pair pair = create_veth_pair(host, container, ns, ctx.req.ifname, br, conf,
                                       veth_alias(tag, ctx.conf.name, ctx.req.container_id, ctx.req.ifname));
     undo.push("remove host veth " + pair.host_name, [&, name = pair.host_name] { netlink::link::remove(host, name); });

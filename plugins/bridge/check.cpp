@@ -17,7 +17,7 @@
 #include "netns/netns.hpp"
 #include "nft/socket.hpp"
 #include "shared_state.hpp"
-#include "owner_tag.hpp"
+#include "cni/owner_tag.hpp"
 #include "veth.hpp"
 
 namespace wharf::bridge {
@@ -106,7 +106,7 @@ void check(const cni::context& ctx) {
     if (inside->up == conf.disable_container_interface)
         fail("container interface \"" + ctx.req.ifname + "\" is " + (inside->up ? "up" : "down"));
 
-    const std::string tag = owner_tag(ctx.conf.name, ctx.req.container_id, ctx.req.ifname);
+    const std::string tag = cni::owner_tag(ctx.conf.name, ctx.req.container_id, ctx.req.ifname);
     std::optional<netlink::link_info> port;
     for (auto& v : list_tagged_veths(host, br->index))
         if (v.tag == tag) port = std::move(v.link);

@@ -14,7 +14,7 @@
 #include "netlink/link.hpp"
 #include "netns/netns.hpp"
 #include "nft/socket.hpp"
-#include "owner_tag.hpp"
+#include "cni/owner_tag.hpp"
 #include "shared_state.hpp"
 #include "veth.hpp"
 
@@ -49,11 +49,11 @@ bool remove_inside(const cni::context& ctx) {
 
 void del(const cni::context& ctx) {
     const bridge_conf conf = parse_bridge_conf(ctx.conf, ctx.req);
-    const std::string tag = owner_tag(ctx.conf.name, ctx.req.container_id, ctx.req.ifname);
+    const std::string tag = cni::owner_tag(ctx.conf.name, ctx.req.container_id, ctx.req.ifname);
     error_list errors;
 
     // IPAM DEL runs in a thread of its own while the veth pair goes: removing a network device waits
-    // for the kernel's RCU grace periods (10-20 ms here), and the delegate's process start and store
+    // for the kernel's RCU grace periods (docs/costs.md), and the delegate's process start and store
     // update wait for none of that. The order does not matter: the reference releases the address first.
     std::exception_ptr ipam_failure;
     std::jthread ipam_release;

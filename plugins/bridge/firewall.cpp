@@ -9,7 +9,7 @@
 #include "nft/transaction.hpp"
 #include "nft/value.hpp"
 #include "nft_layout.hpp"
-#include "owner_tag.hpp"
+#include "cni/owner_tag.hpp"
 
 namespace wharf::bridge {
 
@@ -263,7 +263,7 @@ void verify_spoof_rule(nft::socket& sock, const spoof_rule& r) {
 
 std::size_t remove_owned(nft::socket& sock, const std::function<bool(const std::string& tag)>& stale) {
     auto doomed = layout::find_elements(sock, [&](const std::string& comment) {
-        std::string tag = tag_of(comment);
+        std::string tag = cni::tag_of(comment);
         return !tag.empty() && stale(tag);
     });
     if (doomed.empty()) return 0;

@@ -12,7 +12,7 @@
 #include "log/logging.hpp"
 #include "netlink/link.hpp"
 #include "nft/socket.hpp"
-#include "owner_tag.hpp"
+#include "cni/owner_tag.hpp"
 #include "shared_state.hpp"
 #include "veth.hpp"
 
@@ -20,9 +20,9 @@ namespace wharf::bridge {
 
 void gc(const cni::context& ctx) {
     const bridge_conf conf = parse_bridge_conf(ctx.conf, ctx.req);
-    const std::string prefix = network_tag(ctx.conf.name) + ":";
+    const std::string prefix = cni::network_tag_prefix(ctx.conf.name);
     std::set<std::string> valid;
-    for (const auto& a : ctx.conf.valid_attachments) valid.insert(owner_tag(ctx.conf.name, a.container_id, a.ifname));
+    for (const auto& a : ctx.conf.valid_attachments) valid.insert(cni::owner_tag(ctx.conf.name, a.container_id, a.ifname));
     auto stale = [&](const std::string& tag) { return tag.starts_with(prefix) && !valid.contains(tag); };
     error_list errors;
 

@@ -13,7 +13,7 @@
 #include "netlink/attr_parser.hpp"
 #include "netlink/bridge_port.hpp"
 #include "netlink/error.hpp"
-#include "owner_tag.hpp"
+#include "cni/owner_tag.hpp"
 
 namespace wharf::bridge {
 
@@ -120,7 +120,7 @@ std::vector<host_veth> list_tagged_veths(netlink::socket& host, netlink::if_inde
     host.dump(msg, "list host veths", [&](const nlmsghdr& nlh) {
         if (nlh.nlmsg_type != RTM_NEWLINK) return;
         auto attrs = netlink::attr_table::parse(nlh, sizeof(ifinfomsg), IFLA_MAX);
-        std::string tag = tag_of(attrs.str(IFLA_IFALIAS).value_or(""));
+        std::string tag = cni::tag_of(attrs.str(IFLA_IFALIAS).value_or(""));
         if (tag.empty()) return;
         netlink::link_info link = netlink::link::parse_link(nlh);
         if (link.kind != "veth") return;

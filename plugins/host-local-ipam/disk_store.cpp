@@ -64,6 +64,7 @@
 #include <memory>
 
 #include "base/os_error.hpp"
+#include "base/stable_hash.hpp"
 #include "cni/error.hpp"
 #include "log/logging.hpp"
 #include "sys/atomic_file.hpp"
@@ -114,12 +115,6 @@ std::string escape(std::string_view s) {
         else out += fmt::format("%{:02X}", c);
     }
     return out;
-}
-
-std::uint64_t fnv1a(std::string_view s) {
-    std::uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-    return h;
 }
 
 bool is_stamped(const struct stat& st) {
@@ -200,7 +195,7 @@ std::string index_file_name(const cni::attachment& a) {
     // '@' never survives escape(), so the separator keeps the mapping one-to-one.
     std::string name = std::string(index_prefix) + escape(trim(a.container_id)) + "@" + escape(a.ifname);
     if (name.size() <= 250) return name;
-    return fmt::format("{}h.{:016x}", index_prefix, fnv1a(trim(a.container_id) + '\0' + a.ifname));
+    return fmt::format("{}h.{:016x}", index_prefix, stable_hash(trim(a.container_id) + '\0' + a.ifname));
 }
 
 struct disk_store::scan_result {

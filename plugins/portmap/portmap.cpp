@@ -8,7 +8,7 @@
 #include "log/logging.hpp"
 #include "nft/list.hpp"
 #include "nft/socket.hpp"
-#include "owner.hpp"
+#include "cni/owner_tag.hpp"
 #include "portmap_conf.hpp"
 #include "ports.hpp"
 
@@ -16,7 +16,7 @@ namespace wharf::portmap {
 
 namespace {
 
-std::string tag_of(const cni::context& ctx) { return owner_tag(ctx.conf.name, ctx.req.container_id, ctx.req.ifname); }
+std::string attachment_tag(const cni::context& ctx) { return cni::owner_tag(ctx.conf.name, ctx.req.container_id, ctx.req.ifname); }
 
 // Stale UDP entries would keep sending a port's traffic to where it went before; failures only log.
 void flush_conntrack(const touched_ports& ports) {
@@ -43,7 +43,7 @@ cni::result add(const cni::context& ctx) {
     if (conf.mappings.empty() || (!conf.container_v4 && !conf.container_v6)) return r;
 
     auto sock = nft::socket::open();
-    const touched_ports published = publish(sock, conf, tag_of(ctx));
+    const touched_ports published = publish(sock, conf, attachment_tag(ctx));
 
     // 127.0.0.1:hostPort: the kernel routes a loopback source out of an interface only with route_localnet.
     if (conf.snat && published.v4) {
@@ -59,7 +59,7 @@ cni::result add(const cni::context& ctx) {
 
 void del(const cni::context& ctx) {
     const portmap_conf conf = parse_portmap_conf(ctx.conf, ctx.req);
-    const std::string tag = tag_of(ctx);
+    const std::string tag = attachment_tag(ctx);
     auto sock = nft::socket::open();
     touched_ports withdrawn = withdraw(sock, [&](const std::string& t) { return t == tag; });
     // Also the UDP ports the runtime names, in case a previous DEL withdrew them but died before flushing.
@@ -77,7 +77,7 @@ void check(const cni::context& ctx) {
         throw cni::error(cni::code::invalid_config, "portmap CHECK needs prevResult", "it is missing from the config");
     if (conf.mappings.empty()) return;
     auto sock = nft::socket::open();
-    verify(sock, conf, tag_of(ctx));
+    verify(sock, conf, attachment_tag(ctx));
 }
 
 void status(const cni::context& ctx) {
@@ -91,9 +91,9 @@ void status(const cni::context& ctx) {
 }
 
 void gc(const cni::context& ctx) {
-    const std::string prefix = network_prefix(ctx.conf.name);
+    const std::string prefix = cni::network_tag_prefix(ctx.conf.name);
     std::set<std::string> valid;
-    for (const auto& a : ctx.conf.valid_attachments) valid.insert(owner_tag(ctx.conf.name, a.container_id, a.ifname));
+    for (const auto& a : ctx.conf.valid_attachments) valid.insert(cni::owner_tag(ctx.conf.name, a.container_id, a.ifname));
     auto sock = nft::socket::open();
     touched_ports withdrawn =
         withdraw(sock, [&](const std::string& t) { return t.starts_with(prefix) && !valid.contains(t); });

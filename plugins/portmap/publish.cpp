@@ -8,7 +8,7 @@
 #include "nft/list.hpp"
 #include "nft/transaction.hpp"
 #include "nft/value.hpp"
-#include "owner.hpp"
+#include "cni/owner_tag.hpp"
 #include "ports.hpp"
 #include "retry.hpp"
 
@@ -21,7 +21,7 @@ nft::element make(const nft::bytes& key, const nft::bytes& data, const std::stri
 }
 
 std::string holder_of(const std::string& comment) {
-    if (auto o = parse_owner(comment))
+    if (auto o = cni::parse_owner_tag(comment))
         return "container \"" + o->container + "\" (interface " + o->ifname + ", network hash " + o->network_hash + ")";
     return comment.empty() ? "an element without an owner" : "an element owned by \"" + comment + "\"";
 }
@@ -47,7 +47,7 @@ void claim(nft::socket& sock, nft::transaction& tx, net::family f, const port_ma
         tx.create_elements(ports, std::vector{make(key, data, tag)});
         return;
     }
-    if (same_container(existing->comment, tag)) {
+    if (cni::same_container(existing->comment, tag)) {
         // The same container from another network (Podman passes every network the same ports):
         // traffic keeps its first target; this claim waits in the standby map.
         const nft::set_ref standby = layout::standby_map(f);

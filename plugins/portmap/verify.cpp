@@ -5,7 +5,7 @@
 #include "layout.hpp"
 #include "nft/list.hpp"
 #include "nft/value.hpp"
-#include "owner.hpp"
+#include "cni/owner_tag.hpp"
 #include "ports.hpp"
 
 namespace wharf::portmap {
@@ -47,7 +47,7 @@ void verify(nft::socket& sock, const portmap_conf& conf, const std::string& tag)
                          "expected " + layout::describe_target(data, f));
                 continue;
             }
-            if (!same_container(e->comment, tag))
+            if (!cni::same_container(e->comment, tag))
                 fail("port mapping " + m.describe() + " is held by another owner", "owner \"" + e->comment + "\"");
             const auto mine = nft::find_element(sock, layout::standby_map(f), layout::standby_key(key, container->address()));
             if (!mine || mine->comment != tag || mine->data != data)

@@ -1,4 +1,4 @@
-// The bridge plugin's pure parts: config parsing and validation, owner tags, gateway planning.
+// The bridge plugin's pure parts: config parsing and validation, gateway planning.
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
@@ -6,7 +6,6 @@
 #include "bridge_conf.hpp"
 #include "cni/error.hpp"
 #include "gateway.hpp"
-#include "owner_tag.hpp"
 
 using namespace wharf;
 using namespace wharf::bridge;
@@ -149,20 +148,6 @@ TEST_CASE("bad values: code 7 with the key in details and the value in msg") {
             CHECK(std::string(e.what()).find(b.in_msg) != std::string::npos);
         }
     }
-}
-
-TEST_CASE("owner tags: stable, scoped by network, recognised at the start of an alias") {
-    std::string t = owner_tag("net1", "ctr", "eth0");
-    CHECK(t.size() == 39);
-    CHECK(t == owner_tag("net1", "ctr", "eth0"));
-    CHECK(t != owner_tag("net2", "ctr", "eth0"));
-    CHECK(t != owner_tag("net1", "ctr", "eth1"));
-    CHECK(owner_tag("net1", "ab", "c") != owner_tag("net1", "a", "bc"));
-    CHECK(t.rfind(network_tag("net1") + ":", 0) == 0);
-    CHECK(tag_of(t) == t);
-    CHECK(tag_of(t + " net1 ctr/eth0") == t);
-    CHECK(tag_of(t + "x") == "");
-    CHECK(tag_of("some alias") == "");
 }
 
 TEST_CASE("gateways: first address of the subnet, default route per family unless IPAM routes it") {

@@ -1,4 +1,4 @@
-// portmap's config parsing, conditions and owner tags: pure, no kernel state.
+// portmap's config parsing and conditions: pure, no kernel state.
 #include <doctest/doctest.h>
 
 #include <netinet/in.h>
@@ -9,7 +9,6 @@
 #include "cni/error.hpp"
 #include "conditions.hpp"
 #include "layout.hpp"
-#include "owner.hpp"
 #include "portmap_conf.hpp"
 
 using namespace wharf;
@@ -170,24 +169,6 @@ TEST_CASE("conditions: simple nft matches are parsed; anything else is code 2 na
     CHECK(code_of({{"conditionsV4", json::array({"tcp dport 22"})}}) == 2);
     CHECK(code_of({{"conditionsV4", json::array({"ip saddr"})}}) == 2);
     CHECK(code_of({{"conditionsV6", json::array({"ip6 daddr 10.0.0.1"})}}) == 2);
-}
-
-TEST_CASE("owner tags: parseable, unique per network/container/interface, and fit a comment") {
-    auto a = owner_tag("net", "abc", "eth0");
-    CHECK(a.starts_with(network_prefix("net")));
-    auto o = parse_owner(a);
-    REQUIRE(o);
-    CHECK(o->container == "abc");
-    CHECK(o->ifname == "eth0");
-    CHECK(a != owner_tag("net2", "abc", "eth0"));
-    CHECK(a != owner_tag("net", "abc", "eth1"));
-    CHECK(same_container(a, owner_tag("net2", "abc", "eth1")));
-    CHECK_FALSE(same_container(a, owner_tag("net", "abd", "eth0")));
-    std::string long_id(200, 'f');
-    auto l = owner_tag("net", long_id, "eth0");
-    CHECK(l.size() <= 127);
-    CHECK(l != owner_tag("net", long_id + "0", "eth0"));
-    CHECK_FALSE(parse_owner("wharf:1234"));
 }
 
 TEST_CASE("map keys and targets in the kernel's layout") {
