@@ -104,9 +104,7 @@ int run(int argc, char** argv) {
         return found->run(a, settings_from_environment());
     } catch (const failure& f) {
         return report(f.code(), found->name + ": " + f.what(), f.hint());
-    } catch (const netns::not_found& e) {
-        return report(exit_code::not_found, found->name + ": " + e.what());
-    } catch (const netns::not_a_namespace& e) {
+    } catch (const netns::path_error& e) {
         return report(exit_code::not_found, found->name + ": " + e.what());
     } catch (const cni::error& e) {
         return report(exit_code::failed, found->name + ": " + e.what() + (e.details().empty() ? "" : " (" + e.details() + ")"));

@@ -20,10 +20,9 @@ constexpr const char* thread_netns = "/proc/thread-self/ns/net";
 }
 
 not_a_namespace::not_a_namespace(std::string path)
-    : std::runtime_error("\"" + path + "\" is not a network namespace"), path_(std::move(path)) {}
+    : path_error("\"" + path + "\" is not a network namespace", path) {}
 
-not_found::not_found(std::string path)
-    : std::runtime_error("network namespace \"" + path + "\" does not exist"), path_(std::move(path)) {}
+not_found::not_found(std::string path) : path_error("network namespace \"" + path + "\" does not exist", path) {}
 
 handle handle::open(const std::string& path) {
     unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));

@@ -9,30 +9,31 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "base/unique_fd.hpp"
 #include "netlink/socket.hpp"
 
 namespace wharf::netns {
 
-// The path exists but is neither an nsfs nor a procfs file (CNI error code 8, "invalid netns").
-class not_a_namespace : public std::runtime_error {
+// A namespace path that cannot be used; the two kinds below are what callers tell apart.
+class path_error : public std::runtime_error {
 public:
-    explicit not_a_namespace(std::string path);
+    path_error(const std::string& message, std::string path) : std::runtime_error(message), path_(std::move(path)) {}
     const std::string& path() const noexcept { return path_; }
 
 private:
     std::string path_;
 };
 
-// The path does not exist (any more): a DEL may take the namespace as already gone.
-class not_found : public std::runtime_error {
-public:
-    explicit not_found(std::string path);
-    const std::string& path() const noexcept { return path_; }
+// The path exists but is neither an nsfs nor a procfs file (CNI error code 8, "invalid netns").
+struct not_a_namespace : path_error {
+    explicit not_a_namespace(std::string path);
+};
 
-private:
-    std::string path_;
+// The path does not exist (any more): a DEL may take the namespace as already gone.
+struct not_found : path_error {
+    explicit not_found(std::string path);
 };
 
 class handle {
