@@ -1,5 +1,7 @@
 #include "errors.hpp"
 
+#include <fmt/ranges.h>
+
 #include "cni/error.hpp"
 #include "log/logging.hpp"
 
@@ -15,9 +17,8 @@ void error_list::record(const std::string& what, const std::string& why) noexcep
 
 void error_list::throw_if_any(const std::string& operation) const {
     if (failures_.empty()) return;
-    std::string details;
-    for (const auto& f : failures_) details += (details.empty() ? "" : "; ") + f;
-    throw cni::error(cni::code::internal, operation + ": " + std::to_string(failures_.size()) + " step(s) failed", details);
+    throw cni::error(cni::code::internal, fmt::format("{}: {} step(s) failed", operation, failures_.size()),
+                     fmt::format("{}", fmt::join(failures_, "; ")));
 }
 
 }  // namespace wharf::bridge

@@ -1,6 +1,7 @@
 #include "host_local.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "allocator.hpp"
 #include "cni/error.hpp"
@@ -142,12 +143,10 @@ void cmd_gc(const cni::context& ctx, const plugin_options& opts) {
     auto store = disk_store::open(conf.data_dir, conf.network, opts.on_step);
     auto out = store.gc(ctx.conf.valid_attachments, conf.range_sets.size());
     if (!out.errors.empty()) {
-        std::string details;
-        for (const auto& e : out.errors) details += (details.empty() ? "" : "; ") + e;
         throw cni::error(cni::code::io_failure,
                          fmt::format("GC of network {}: {} errors ({} reservations released)", conf.network,
                                      out.errors.size(), out.released.size()),
-                         details);
+                         fmt::format("{}", fmt::join(out.errors, "; ")));
     }
 }
 

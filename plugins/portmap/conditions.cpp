@@ -1,5 +1,8 @@
 #include "conditions.hpp"
 
+#include <fmt/ranges.h>
+
+#include <algorithm>
 #include <sstream>
 
 #include "cni/env.hpp"
@@ -25,9 +28,10 @@ std::vector<std::string> tokens_of(const std::vector<std::string>& strings) {
 }
 
 std::string join(const std::vector<std::string>& tokens, std::size_t from, std::size_t to) {
-    std::string out;
-    for (std::size_t i = from; i < to && i < tokens.size(); ++i) out += (out.empty() ? "" : " ") + tokens[i];
-    return out;
+    to = std::min(to, tokens.size());
+    if (from >= to) return {};
+    return fmt::format("{}", fmt::join(tokens.begin() + static_cast<std::ptrdiff_t>(from),
+                                       tokens.begin() + static_cast<std::ptrdiff_t>(to), " "));
 }
 
 }  // namespace
