@@ -6,9 +6,12 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <fmt/ranges.h>
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -90,136 +93,141 @@ struct check_line {
     std::string detail;
 };
 
-int demo(const args& a, const settings& env) {
-    expect_positional(a, 0, "");
-    require_root("wharf demo");
-    std::string network = a.value("--network").value_or("wharf");
-    std::string conf_dir = a.value("--conf-dir").value_or(env.conf_dir);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
-        struct sigaction sa {};
-        sa.sa_handler = on_signal;
-        ::sigaction(sig, &sa, nullptr);
+struct sandbox_on_network {
+    sandbox_record sb;
+    std::string ip;  // its first address, without the prefix length
+};
+
+// One run of the demo, stage by stage. Everything a cleanup step uses is a member declared before
+// `undo_`, so it is still alive when the stack unwinds (after an error or Ctrl-C as much as at the end).
+class demo_run {
+public:
+    demo_run(settings env, std::string network) : s_(std::move(env)), network_(std::move(network)) {}
+
+    int run(const std::string& conf_dir) {
+        use_private_state(conf_dir);
+        remember_the_machine();
+        m_.emplace(s_, /*own_process_group=*/true);
+        const std::string pid = std::to_string(::getpid());
+        const std::string web = "web-" + pid, client = "client-" + pid;
+
+        say("[1/5] sandbox %s on %s, publishing host port 8080 -> 80/tcp (like docker run -p 8080:80)\n", web, network_);
+        json caps = {{"portMappings", json::array({{{"hostPort", 8080}, {"containerPort", 80}, {"protocol", "tcp"}}})}};
+        const auto web_sb = make_sandbox(web, caps);
+        say("      %s is %s; a web server answers on port 80 inside it\n", web, web_sb.ip);
+        web_server_ = std::make_unique<http_responder>(web_sb.sb.netns, 80, "hello from " + web);
+        undo_.push("stop web server", [this] { web_server_.reset(); });
+
+        say("[2/5] sandbox %s on %s\n", client, network_);
+        const auto client_sb = make_sandbox(client, json::object());
+        say("      %s is %s\n", client, client_sb.ip);
+
+        make_outside_world();
+
+        say("[4/5] traffic\n");
+        check_traffic(web, web_sb, client, client_sb);
+
+        say("\n[5/5] topology\n");
+        show_topology(web);
+
+        say("\ncleanup\n");
+        undo_.run();
+        say("  removed: %s\n\n", fmt::format("{}", fmt::join(cleaned_, ", ")));
+        cleanup_reported_ = true;
+        return verdict();
     }
-    const std::string pid = std::to_string(::getpid());
-    // Everything the cleanup steps use is declared before the undo stack, so that it is still alive
-    // when the stack unwinds (after an error or Ctrl-C as much as at the end).
-    std::vector<std::string> cleaned;
-    settings s = env;
-    std::optional<sandbox_manager> m;
-    std::optional<named_netns_dir> netns_dir;
-    std::unique_ptr<http_responder> web_server, world_server;
-    bool cleanup_reported = false;
-    scope_exit report_cleanup([&] {
-        if (cleanup_reported) return;
-        std::string removed;
-        for (const auto& c : cleaned) removed += (removed.empty() ? "" : ", ") + c;
-        std::printf("\ncleanup: removed %s\n", removed.empty() ? "nothing (nothing was made yet)" : removed.c_str());
-        std::fflush(stdout);
-    });
-    undo_stack undo;
 
-    // Private state: result cache, sandbox records, IPAM data and the config copy live in a temp dir.
-    std::string tmp_template = "/tmp/wharf-demo.XXXXXX";
-    if (!::mkdtemp(tmp_template.data())) throw_errno("create a temporary directory");
-    const std::string tmp = tmp_template;
-    undo.push("remove " + tmp, [&, tmp] {
-        fs::remove_all(tmp);
-        cleaned.push_back("temporary files");
-    });
+private:
+    // Result cache, sandbox records, IPAM data and a copy of the network's config in a temp dir.
+    void use_private_state(const std::string& conf_dir) {
+        std::string tmp_template = "/tmp/wharf-demo.XXXXXX";
+        if (!::mkdtemp(tmp_template.data())) throw_errno("create a temporary directory");
+        const std::string tmp = tmp_template;
+        undo_.push("remove " + tmp, [this, tmp] {
+            fs::remove_all(tmp);
+            cleaned_.push_back("temporary files");
+        });
 
-    auto original = load_network(conf_dir, network);
-    json doc = json::parse(original.bytes);
-    if (doc.contains("plugins"))
-        for (auto& p : doc["plugins"])
-            if (p.contains("ipam") && p["ipam"].is_object()) p["ipam"]["dataDir"] = tmp + "/ipam";
-    s.conf_dir = tmp + "/conf";
-    s.cache_dir = tmp + "/cache";
-    s.state_dir = tmp + "/state";
-    make_directories(s.conf_dir, 0700);
-    write_file_replacing(s.conf_dir + "/" + fs::path(original.file).filename().string(), doc.dump(2));
-    ::setenv("NETCONFPATH", s.conf_dir.c_str(), 1);
-    ::setenv("WHARF_CACHE_DIR", s.cache_dir.c_str(), 1);
-    ::setenv("WHARF_STATE_DIR", s.state_dir.c_str(), 1);
-    auto list = load_network(s.conf_dir, network);
-    std::string bridge = bridge_of(list);
-    std::string plugins;
-    for (const auto& p : list.plugins) plugins += (plugins.empty() ? "" : " -> ") + plugin_type(p);
-    std::string path;
-    for (const auto& p : s.cni_path) path += (path.empty() ? "" : ":") + p;
-    say("wharf demo: network \"%s\" from %s (%s)\n", network, original.file, plugins);
-    say("  plugins from %s\n\n", path);
+        auto original = load_network(conf_dir, network_);
+        json doc = json::parse(original.bytes);
+        if (doc.contains("plugins"))
+            for (auto& p : doc["plugins"])
+                if (p.contains("ipam") && p["ipam"].is_object()) p["ipam"]["dataDir"] = tmp + "/ipam";
+        s_.conf_dir = tmp + "/conf";
+        s_.cache_dir = tmp + "/cache";
+        s_.state_dir = tmp + "/state";
+        make_directories(s_.conf_dir, 0700);
+        write_file_replacing(s_.conf_dir + "/" + fs::path(original.file).filename().string(), doc.dump(2));
+        ::setenv("NETCONFPATH", s_.conf_dir.c_str(), 1);
+        ::setenv("WHARF_CACHE_DIR", s_.cache_dir.c_str(), 1);
+        ::setenv("WHARF_STATE_DIR", s_.state_dir.c_str(), 1);
+        auto list = load_network(s_.conf_dir, network_);
+        bridge_ = bridge_of(list);
+        std::vector<std::string> types;
+        for (const auto& p : list.plugins) types.push_back(plugin_type(p));
+        say("wharf demo: network \"%s\" from %s (%s)\n", network_, original.file, fmt::format("{}", fmt::join(types, " -> ")));
+        say("  plugins from %s\n\n", fmt::format("{}", fmt::join(s_.cni_path, ":")));
+    }
 
     // What the machine looked like, to put it back.
-    bool bridge_existed = !bridge.empty() && link_exists(bridge);
-    auto tables_before = wharf_tables();
-    std::string forward_before = sys::sysctl::read("net/ipv4/ip_forward");
-    std::string localnet_before = sys::sysctl::read("net/ipv4/conf/all/route_localnet");
-    undo.push("restore sysctls", [&, forward_before, localnet_before] {
-        if (sys::sysctl::read("net/ipv4/ip_forward") != forward_before) {
-            sys::sysctl::write("net/ipv4/ip_forward", forward_before);
-            cleaned.push_back("net.ipv4.ip_forward back to " + forward_before);
-        }
-        if (sys::sysctl::read("net/ipv4/conf/all/route_localnet") != localnet_before)
-            sys::sysctl::write("net/ipv4/conf/all/route_localnet", localnet_before);
-    });
-    undo.push("remove nftables tables the demo caused", [&, tables_before] {
-        remove_new_tables(tables_before);
-    });
-    if (!bridge.empty() && !bridge_existed)
-        undo.push("remove bridge " + bridge, [&, bridge] {
-            auto sock = netlink::socket::open(NETLINK_ROUTE);
-            if (netlink::link::remove(sock, bridge)) cleaned.push_back("bridge " + bridge);
+    void remember_the_machine() {
+        const bool bridge_existed = !bridge_.empty() && link_exists(bridge_);
+        auto tables_before = wharf_tables();
+        std::string forward_before = sys::sysctl::read("net/ipv4/ip_forward");
+        std::string localnet_before = sys::sysctl::read("net/ipv4/conf/all/route_localnet");
+        undo_.push("restore sysctls", [this, forward_before, localnet_before] {
+            if (sys::sysctl::read("net/ipv4/ip_forward") != forward_before) {
+                sys::sysctl::write("net/ipv4/ip_forward", forward_before);
+                cleaned_.push_back("net.ipv4.ip_forward back to " + forward_before);
+            }
+            if (sys::sysctl::read("net/ipv4/conf/all/route_localnet") != localnet_before)
+                sys::sysctl::write("net/ipv4/conf/all/route_localnet", localnet_before);
         });
+        undo_.push("remove nftables tables the demo caused", [tables_before] { remove_new_tables(tables_before); });
+        if (!bridge_.empty() && !bridge_existed)
+            undo_.push("remove bridge " + bridge_, [this] {
+                auto sock = netlink::socket::open(NETLINK_ROUTE);
+                if (netlink::link::remove(sock, bridge_)) cleaned_.push_back("bridge " + bridge_);
+            });
+    }
 
-    m.emplace(s, /*own_process_group=*/true);
-    const std::string web = "web-" + pid, client = "client-" + pid;
-    auto make_sandbox = [&](const std::string& name, const json& caps) {
+    sandbox_on_network make_sandbox(const std::string& name, const json& caps) {
         check_interrupt();
-        auto sb = m->create(name, {.mode = net_mode::network, .network = network});
-        undo.push("remove sandbox " + name, [&, name] {
-            m->remove(name, true);
-            cleaned.push_back("sandbox " + name);
+        auto sb = m_->create(name, {.mode = net_mode::network, .network = network_});
+        undo_.push("remove sandbox " + name, [this, name] {
+            m_->remove(name, true);
+            cleaned_.push_back("sandbox " + name);
         });
-        json result = m->attach(sb, network, caps);
+        json result = m_->attach(sb, network_, caps);
         auto addrs = sandbox_addresses(result);
-        if (addrs.empty()) throw failure(exit_code::failed, "network " + network + " gave sandbox " + name + " no address");
-        return std::make_pair(sb, strip_length(addrs[0]));
-    };
+        if (addrs.empty()) throw failure(exit_code::failed, "network " + network_ + " gave sandbox " + name + " no address");
+        return {sb, strip_length(addrs[0])};
+    }
 
-    say("[1/5] sandbox %s on %s, publishing host port 8080 -> 80/tcp (like docker run -p 8080:80)\n", web, network);
-    json caps = {{"portMappings", json::array({{{"hostPort", 8080}, {"containerPort", 80}, {"protocol", "tcp"}}})}};
-    auto [web_sb, web_ip] = make_sandbox(web, caps);
-    say("      %s is %s; a web server answers on port 80 inside it\n", web, web_ip);
-    web_server = std::make_unique<http_responder>(web_sb.netns, 80, "hello from " + web);
-    undo.push("stop web server", [&] { web_server.reset(); });
-
-    say("[2/5] sandbox %s on %s\n", client, network);
-    auto [client_sb, client_ip] = make_sandbox(client, json::object());
-    say("      %s is %s\n", client, client_ip);
-
-    // The outside world: a namespace behind a veth with private addresses, standing for the internet.
-    check_interrupt();
-    unsigned p = static_cast<unsigned>(::getpid());
-    auto base = net::ip_address::v4((10u << 24) | (201u << 16) | ((p % 256) << 8) | (((p / 256) % 64) * 4));
-    const std::string host_addr = base.plus(1).to_string(), world_addr = base.plus(2).to_string();
-    const std::string world = "world-" + pid;
-    char host_if_buf[16];
-    std::snprintf(host_if_buf, sizeof host_if_buf, "wdw%x", p & 0xffffff);
-    const std::string host_if = host_if_buf;
-    say("[3/5] an \"outside\" namespace %s at %s, reached from the host through %s\n", world, world_addr, host_if);
-    netns_dir.emplace(s.netns_dir);
-    std::string world_path = netns_dir->create(world);
-    undo.push("remove namespace " + world, [&, world] {
-        netns_dir->remove(world);
-        cleaned.push_back("namespace " + world);
-    });
-    {
+    // A namespace behind a veth with private addresses, standing for the internet.
+    void make_outside_world() {
+        check_interrupt();
+        const unsigned p = static_cast<unsigned>(::getpid());
+        const auto base = net::ip_address::v4((10u << 24) | (201u << 16) | ((p % 256) << 8) | (((p / 256) % 64) * 4));
+        host_addr_ = base.plus(1).to_string();
+        world_addr_ = base.plus(2).to_string();
+        const std::string world = "world-" + std::to_string(p);
+        char host_if_buf[16];
+        std::snprintf(host_if_buf, sizeof host_if_buf, "wdw%x", p & 0xffffff);
+        const std::string host_if = host_if_buf;
+        say("[3/5] an \"outside\" namespace %s at %s, reached from the host through %s\n", world, world_addr_, host_if);
+        netns_dir_.emplace(s_.netns_dir);
+        world_path_ = netns_dir_->create(world);
+        undo_.push("remove namespace " + world, [this, world] {
+            netns_dir_->remove(world);
+            cleaned_.push_back("namespace " + world);
+        });
         auto host = netlink::socket::open(NETLINK_ROUTE);
-        auto ns = netns::handle::open(world_path);
+        auto ns = netns::handle::open(world_path_);
         netlink::link::create_veth(host, {.name = host_if, .peer_name = "eth0", .peer_netns_fd = ns.fd()});
-        undo.push("remove veth " + host_if, [&, host_if] {
+        undo_.push("remove veth " + host_if, [this, host_if] {
             auto sock = netlink::socket::open(NETLINK_ROUTE);
-            if (netlink::link::remove(sock, host_if)) cleaned.push_back("veth " + host_if);
+            if (netlink::link::remove(sock, host_if)) cleaned_.push_back("veth " + host_if);
         });
         auto hl = netlink::link::get_link(host, host_if);
         netlink::addr::add(host, {.ifindex = hl.index, .address = net::prefix(base.plus(1), 30)});
@@ -229,36 +237,37 @@ int demo(const args& a, const settings& env) {
         netlink::addr::add(inside, {.ifindex = eth0.index, .address = net::prefix(base.plus(2), 30)});
         netlink::link::set_up(inside, eth0.index);
         netlink::link::set_up(inside, netlink::link::get_link(inside, "lo").index);
+        world_server_ = std::make_unique<http_responder>(world_path_, 8080, "hello from the outside world");
+        undo_.push("stop outside server", [this] { world_server_.reset(); });
     }
-    world_server = std::make_unique<http_responder>(world_path, 8080, "hello from the outside world");
-    undo.push("stop outside server", [&] { world_server.reset(); });
 
-    say("[4/5] traffic\n");
-    std::vector<check_line> checks;
-    auto run_check = [&](const std::string& what, const std::string& from, const std::string& ip, std::uint16_t port,
-                         const std::string& expect_in_body, const std::string& explain) {
+    void check(const std::string& what, const std::string& from, const std::string& ip, std::uint16_t port,
+               const std::string& expect_in_body, const std::string& explain = {}) {
         check_interrupt();
         auto r = http_get(from, ip, port, 3000);
         bool ok = r.ok && r.body.find(expect_in_body) != std::string::npos;
         std::string detail = r.ok ? "\"" + r.body + "\"" : r.error;
         if (ok && !explain.empty()) detail += "\n            " + explain;
-        checks.push_back({what, ok, detail});
+        checks_.push_back({what, ok, detail});
         std::printf("      %s  %s\n            %s\n", ok ? "ok    " : "FAILED", what.c_str(), detail.c_str());
         std::fflush(stdout);
-    };
-    run_check(client + " -> " + web + " by IP (" + web_ip + ":80), across bridge " + bridge, client_sb.netns, web_ip, 80,
-              "you came from " + client_ip, "");
-    run_check("host -> published port " + host_addr + ":8080 -> " + web + ":80", "", host_addr, 8080, "hello from " + web, "");
-    run_check("host -> published port 127.0.0.1:8080 -> " + web + ":80", "", "127.0.0.1", 8080, "hello from " + web, "");
-    run_check("outside -> published port " + host_addr + ":8080 -> " + web + ":80", world_path, host_addr, 8080,
-              "hello from " + web, "");
-    run_check(web + " (" + web_ip + ") -> outside " + world_addr + ":8080, egress", web_sb.netns, world_addr, 8080,
-              "you came from " + host_addr,
-              "the outside saw " + host_addr + ", not " + web_ip + ": masquerade (ipMasq) rewrote the source");
+    }
 
-    say("\n[5/5] topology\n");
-    {
-        std::string w0 = "wharf", w1 = "net", w2 = "inspect", w3 = network;
+    void check_traffic(const std::string& web, const sandbox_on_network& web_sb, const std::string& client,
+                       const sandbox_on_network& client_sb) {
+        check(client + " -> " + web + " by IP (" + web_sb.ip + ":80), across bridge " + bridge_, client_sb.sb.netns,
+              web_sb.ip, 80, "you came from " + client_sb.ip);
+        check("host -> published port " + host_addr_ + ":8080 -> " + web + ":80", "", host_addr_, 8080, "hello from " + web);
+        check("host -> published port 127.0.0.1:8080 -> " + web + ":80", "", "127.0.0.1", 8080, "hello from " + web);
+        check("outside -> published port " + host_addr_ + ":8080 -> " + web + ":80", world_path_, host_addr_, 8080,
+              "hello from " + web);
+        check(web + " (" + web_sb.ip + ") -> outside " + world_addr_ + ":8080, egress", web_sb.sb.netns, world_addr_, 8080,
+              "you came from " + host_addr_,
+              "the outside saw " + host_addr_ + ", not " + web_sb.ip + ": masquerade (ipMasq) rewrote the source");
+    }
+
+    void show_topology(const std::string& web) {
+        std::string w0 = "wharf", w1 = "net", w2 = "inspect", w3 = network_;
         char* argv1[] = {w0.data(), w1.data(), w2.data(), w3.data(), nullptr};
         cli::run(4, argv1);
         std::printf("\n");
@@ -268,27 +277,54 @@ int demo(const args& a, const settings& env) {
         std::fflush(stdout);
     }
 
-    say("\ncleanup\n");
-    undo.run();
-    std::string removed;
-    for (const auto& c : cleaned) removed += (removed.empty() ? "" : ", ") + c;
-    say("  removed: %s\n\n", removed);
-    cleanup_reported = true;
+    int verdict() const {
+        std::size_t passed = 0;
+        std::string failed;
+        for (const auto& c : checks_) {
+            if (c.ok) ++passed;
+            else failed += "\n  - " + c.what + ": " + c.detail;
+        }
+        if (failed.empty()) {
+            std::printf("demo: all %zu checks passed: sandbox to sandbox by IP, published port from the host and from "
+                        "outside, egress masquerade; everything it made is removed\n", checks_.size());
+            return 0;
+        }
+        std::printf("demo: %zu of %zu checks passed; these did not work:%s\n(everything the demo made is removed)\n", passed,
+                    checks_.size(), failed.c_str());
+        return 1;
+    }
 
-    std::size_t passed = 0;
-    std::string failed;
-    for (const auto& c : checks) {
-        if (c.ok) ++passed;
-        else failed += "\n  - " + c.what + ": " + c.detail;
+    void report_cleanup_once() {
+        if (cleanup_reported_) return;
+        const std::string removed = fmt::format("{}", fmt::join(cleaned_, ", "));
+        std::printf("\ncleanup: removed %s\n", removed.empty() ? "nothing (nothing was made yet)" : removed.c_str());
+        std::fflush(stdout);
     }
-    if (failed.empty()) {
-        std::printf("demo: all %zu checks passed: sandbox to sandbox by IP, published port from the host and from outside, "
-                    "egress masquerade; everything it made is removed\n", checks.size());
-        return 0;
+
+    settings s_;
+    const std::string network_;
+    std::string bridge_;
+    std::string host_addr_, world_addr_, world_path_;
+    std::vector<check_line> checks_;
+    std::vector<std::string> cleaned_;
+    std::optional<sandbox_manager> m_;
+    std::optional<named_netns_dir> netns_dir_;
+    std::unique_ptr<http_responder> web_server_, world_server_;
+    bool cleanup_reported_ = false;
+    scope_exit<std::function<void()>> report_cleanup_{[this] { report_cleanup_once(); }};
+    undo_stack undo_;  // last: it unwinds first, while everything above is alive
+};
+
+int demo(const args& a, const settings& env) {
+    expect_positional(a, 0, "");
+    require_root("wharf demo");
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+        struct sigaction sa {};
+        sa.sa_handler = on_signal;
+        ::sigaction(sig, &sa, nullptr);
     }
-    std::printf("demo: %zu of %zu checks passed; these did not work:%s\n(everything the demo made is removed)\n", passed,
-                checks.size(), failed.c_str());
-    return 1;
+    demo_run run(env, a.value("--network").value_or("wharf"));
+    return run.run(a.value("--conf-dir").value_or(env.conf_dir));
 }
 
 }  // namespace
