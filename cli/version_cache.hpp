@@ -2,7 +2,7 @@
 // version_cache: the plugins' VERSION answers, kept on disk beside the result cache
 // (<cache_dir>/wharf/plugin-versions.json) and trusted while the binary is the same file, unchanged
 // (device, inode, size and modification time). A chain then costs one stat per plugin instead of
-// one process start (about 1.5 ms here; a loopback + bridge + portmap chain asked three). Replacing a
+// one process start (a loopback + bridge + portmap chain asked three; docs/costs.md). Replacing a
 // plugin binary (install, upgrade) changes its inode or mtime, so the next call asks it again.
 // Best effort throughout: an unreadable or corrupt file is a miss, a failed write only a log line.
 #include <sys/stat.h>

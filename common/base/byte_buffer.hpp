@@ -1,10 +1,9 @@
 #pragma once
 // byte_buffer: growable storage for datagrams that is never zero-filled. A page of it costs only
 // when something is written there: a fresh anonymous page faults on first touch, and on the VMs
-// Wharf runs on a fault is expensive (about 10 us here, 50 times a page's MAP_POPULATE cost).
-// std::vector<char>(n) writes all n bytes up front; for a 128 KiB batch buffer of which 500 bytes
-// are used that was 30 faults, and doubling it copied and faulted again (about 1.3 ms per nftables
-// transaction). Growing keeps the first `keep` bytes.
+// Wharf runs on a fault is expensive. std::vector<char>(n) writes all n bytes up front, so a large
+// batch buffer of which a few hundred bytes are used faulted in every page, and doubling it copied
+// and faulted again (figures: docs/costs.md). Growing keeps the first `keep` bytes.
 #include <algorithm>
 #include <cstddef>
 #include <cstring>

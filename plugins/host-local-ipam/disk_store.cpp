@@ -11,7 +11,8 @@
 //      O_CREAT|O_EXCL create. Reservations and last_reserved_ip are fsynced, file and directory, before ADD
 //      returns; DEL fsyncs the directory after removing reservation files. ADD writes everything first and
 //      fsyncs after, so that on ext4 one journal commit covers it all; each later fsync then only costs
-//      the device cache flush that ext4 issues for every fsync (about 0.4 ms on this VM's disk). The pointer's data is pushed to disk before its rename is (sync_file_range), which keeps the
+//      the device cache flush that ext4 issues for every fsync. The pointer's data is pushed to disk
+//      before its rename is (sync_file_range), which keeps the
 //      rename atomic across a power cut wherever data is ordered before metadata (ext4's default);
 //      elsewhere a power cut may leave the pointer empty, which only restarts round robin at the range's
 //      start: it is never read as a reservation.
@@ -23,7 +24,7 @@
 //      cache, which every process sees in the order it was written. A kernel that gives no boot ID gets
 //      the durable index instead (file and directory fsynced before the reservations are created).
 //  Cost: ADD makes 3 fsyncs (reservation file, pointer file, directory), one journal commit on ext4; it
-//  made 5 fsyncs, each with its own commit, while the index was durable (2.5 ms here, now 1.5 ms). DEL
+//  made 5 fsyncs, each with its own commit, while the index was durable (figures: docs/costs.md). DEL
 //  makes 1. Neither depends on the store's size.
 //
 // ADD, killed at each point:
