@@ -9,6 +9,6 @@ reference=${REFERENCE:-/usr/lib/cni/host-local}
 if [ ! -f "$build/build.ninja" ]; then
     cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
 fi
-ninja -C "$build" host-local host_local_bench >/dev/null
+ninja -C "$build" host-local wharf-host-local-bench >/dev/null
 echo "host-local ADD/DEL, median of $rounds calls, one process per call; data directory under /tmp"
-"$build/bench/host_local_bench" "$build/bin/host-local" "$reference" "$rounds"
+"$build/bench/wharf-host-local-bench" "$build/bin/host-local" "$reference" "$rounds"
