@@ -292,6 +292,15 @@ int main(int argc, char** argv) {
         points.push_back(growth);
         for (int p : points) std::printf(" %9s", ("#" + std::to_string(p)).c_str());
         std::printf("\n");
+        auto print_row = [&](const std::string& label, const std::vector<double>& t) {
+            std::printf("%-22s", label.c_str());
+            for (int p : points) {
+                std::vector<double> around(t.begin() + std::max(0, p - 10), t.begin() + p);
+                std::printf(" %9.2f", pct(around, 0.5));
+            }
+            std::printf("\n");
+            std::fflush(stdout);
+        };
         for (auto& im : impls) {
             std::vector<double> t;
             std::vector<std::string> ns;
@@ -299,16 +308,28 @@ int main(int argc, char** argv) {
                 ns.push_back(make_ns("wg" + tag + "-" + std::to_string(i)));
                 t.push_back(run({wharf, "add", im.network, ns.back()}, im.env));
             }
-            std::printf("%-22s", im.label.c_str());
-            for (int p : points) {
-                std::vector<double> around(t.begin() + std::max(0, p - 10), t.begin() + p);
-                std::printf(" %9.2f", pct(around, 0.5));
-            }
-            std::printf("\n");
-            std::fflush(stdout);
+            print_row(im.label, t);
             for (const auto& n : ns) {
                 run({wharf, "del", im.network, n}, im.env);
                 netns.remove(fs::path(n).filename());
+            }
+            namespaces.clear();
+        }
+        // The kernel's share of the growth: the same link, address and route work alone (one static
+        // process, no nftables, IPAM or JSON), for containers accumulating on a bridge of its own.
+        if (!kernel_floor.empty()) {
+            std::vector<double> t;
+            std::vector<std::string> ns, host_ifs;
+            for (int i = 0; i < growth; ++i) {
+                ns.push_back(make_ns("wgk" + tag + "-" + std::to_string(i)));
+                host_ifs.push_back("vgk" + tag + "-" + std::to_string(i));
+                const std::string address = "10.239." + std::to_string(i / 250 % 250) + "." + std::to_string(i % 250 + 2) + "/16";
+                t.push_back(run({kernel_floor, "add", "wkf-" + tag, ns.back(), "eth0", address, "10.239.0.1", host_ifs.back()}, {}));
+            }
+            print_row("kernel floor", t);
+            for (std::size_t i = 0; i < ns.size(); ++i) {
+                run({kernel_floor, "del", host_ifs[i]}, {});
+                netns.remove(fs::path(ns[i]).filename());
             }
             namespaces.clear();
         }
