@@ -400,16 +400,19 @@ void disk_store::rebuild_index(scan_result& s, std::size_t range_set_count, std:
     if (restamped) attempt([&] { sys::fsync_dir(dir_fd_.get(), dir_); });
 }
 
-std::vector<ip_address> disk_store::held_by(const cni::attachment& a) {
+std::optional<std::vector<ip_address>> disk_store::read_index_repairing(const cni::attachment& a) {
     bool corrupt = false;
     auto listed = read_index(a, corrupt);
-    if (corrupt) {
-        // Only an interrupted rebuild can leave one; rebuild now rather than trust it.
-        std::vector<std::string> errors;
-        auto s = scan(errors);
-        rebuild_index(s, 0, errors);
-        listed = read_index(a, corrupt);
-    }
+    if (!corrupt) return listed;
+    // Only an interrupted rebuild can leave one; rebuild now rather than trust it.
+    std::vector<std::string> errors;
+    auto s = scan(errors);
+    rebuild_index(s, 0, errors);
+    return read_index(a, corrupt);
+}
+
+std::vector<ip_address> disk_store::held_by(const cni::attachment& a) {
+    auto listed = read_index_repairing(a);
     std::vector<ip_address> held;
     if (!listed) return held;
     bool removed = false;
@@ -472,14 +475,7 @@ void disk_store::reserve(const cni::attachment& a, const std::vector<ip_address>
 std::vector<ip_address> disk_store::release(const cni::attachment& a) {
     std::vector<ip_address> released;
     auto release_listed = [&](const cni::attachment& key, bool legacy) {
-        bool corrupt = false;
-        auto listed = read_index(key, corrupt);
-        if (corrupt) {
-            std::vector<std::string> errors;
-            auto s = scan(errors);
-            rebuild_index(s, 0, errors);
-            listed = read_index(key, corrupt);
-        }
+        auto listed = read_index_repairing(key);
         if (!listed) return;
         for (const auto& ip : *listed) {
             auto o = owner_of(ip);

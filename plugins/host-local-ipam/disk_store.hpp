@@ -96,6 +96,8 @@ private:
     scan_result scan(std::vector<std::string>& errors);
     void rebuild_index(scan_result& s, std::size_t range_set_count, std::vector<std::string>& errors);
     std::optional<std::vector<net::ip_address>> read_index(const cni::attachment& a, bool& corrupt);
+    // read_index; a corrupt index (only an interrupted rebuild leaves one) is rebuilt and read again.
+    std::optional<std::vector<net::ip_address>> read_index_repairing(const cni::attachment& a);
     void write_index(const cni::attachment& a, const std::vector<net::ip_address>& ips);
     bool indexed_this_boot();
     void step(std::string_view name) const {
