@@ -28,7 +28,7 @@ std::string describe_all(const std::vector<failure>& failures) {
 }  // namespace
 
 error::error(std::vector<failure> failures)
-    : os_error(first(failures).err, describe_all(failures), first(failures).kernel_message),
+    : netlink::error(first(failures).err, describe_all(failures), first(failures).kernel_message),
       failures_(std::move(failures)) {}
 
 error::error(int err, std::string command, std::string kernel_message)

@@ -1,12 +1,13 @@
 #pragma once
 // nft::error: a failed nftables command or transaction. Each failure names the command (as nft
 // would print it: `add rule inet wharf_nat postrouting`), its errno and the kernel's extack text.
-// code() is the first failure's errno, so a caller can test for ENOENT or EEXIST.
+// code() is the first failure's errno, so a caller can test for ENOENT or EEXIST; extack() is the
+// first failure's kernel text. A netlink::error too: the kernel refused what was sent.
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "base/os_error.hpp"
+#include "netlink/error.hpp"
 
 namespace wharf::nft {
 
@@ -17,7 +18,7 @@ struct failure {
     std::string kernel_message;  // extack, empty when the kernel gave none
 };
 
-class error : public os_error {
+class error : public netlink::error {
 public:
     explicit error(std::vector<failure> failures);
     error(int err, std::string command, std::string kernel_message = {});

@@ -4,14 +4,16 @@
 #include <libnftnl/common.h>
 #include <libnftnl/gen.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
 
+#include "netlink/error.hpp"
+#include "netlink/nfnetlink.hpp"
 #include "nft/encode.hpp"
 #include "nft/error.hpp"
 #include "nft/nftnl_ptr.hpp"
@@ -20,28 +22,33 @@ namespace wharf::nft {
 
 namespace {
 
-// As the reference plugins do for NLM_F_DUMP_INTR: try again a few times, then give up.
-constexpr int dump_attempts = 5;
-
 template <typename Item>
 using parser = std::function<void(const nlmsghdr&, std::vector<Item>&)>;
 
-// Sends one request of `type` (built by `build`) and collects what `parse` makes of each reply.
+enum class read_kind { get, dump };
+
+// Every read goes this way: one request of `type` (its attributes added by `build`), a get or a
+// dump (retried by the socket when interrupted), and what `parse` makes of each reply. The
+// kernel's refusals come out as nft::error.
 template <typename Item>
-std::vector<Item> request(socket& sock, std::uint16_t type, family fam, std::uint16_t flags, const std::string& what,
+std::vector<Item> request(netlink::socket& sock, std::uint8_t type, family fam, read_kind kind, const std::string& what,
                           const std::function<void(nlmsghdr*)>& build, const parser<Item>& parse) {
-    for (int attempt = 1;; ++attempt) {
-        std::vector<Item> out;
-        alignas(nlmsghdr) std::array<char, 8192> req{};
-        nlmsghdr* nlh = nftnl_nlmsg_build_hdr(req.data(), type, static_cast<std::uint16_t>(fam), flags, sock.next_seq());
-        if (build) build(nlh);
-        try {
-            sock.exchange({req.data(), nlh->nlmsg_len}, what, [&](const nlmsghdr& m) { parse(m, out); });
-            return out;
-        } catch (const error& e) {
-            if (e.code_value() != EINTR || attempt == dump_attempts) throw;
+    netlink::message req = netlink::nfnetlink_request(NFNL_SUBSYS_NFTABLES, type, static_cast<std::uint8_t>(fam));
+    if (build) build(&req.header());
+    std::vector<Item> out;
+    try {
+        if (kind == read_kind::dump) {
+            sock.dump(req, what, [&](const nlmsghdr& m) { parse(m, out); });
+        } else {
+            const netlink::message reply = sock.get(req, what);
+            parse(reply.header(), out);
         }
+    } catch (const error&) {
+        throw;
+    } catch (const netlink::error& e) {
+        throw error(e.code_value(), e.operation(), e.extack());
     }
+    return out;
 }
 
 [[noreturn]] void bad_reply(const std::string& what) { throw error(EBADMSG, what + ": unreadable reply"); }
@@ -108,9 +115,9 @@ int take_element(nftnl_set_elem* e, void* data) {
 
 }  // namespace
 
-std::uint32_t generation(socket& sock) {
+std::uint32_t generation(netlink::socket& sock) {
     const std::string what = "get ruleset generation";
-    auto found = request<std::uint32_t>(sock, NFT_MSG_GETGEN, family::unspec, NLM_F_ACK, what, {},
+    auto found = request<std::uint32_t>(sock, NFT_MSG_GETGEN, family::unspec, read_kind::get, what, {},
                                         [&](const nlmsghdr& m, std::vector<std::uint32_t>& out) {
                                             std::unique_ptr<nftnl_gen, void (*)(const nftnl_gen*)> g(
                                                 detail::checked(nftnl_gen_alloc()), nftnl_gen_free);
@@ -121,17 +128,17 @@ std::uint32_t generation(socket& sock) {
     return found.front();
 }
 
-std::vector<table_info> list_tables(socket& sock, family fam) {
+std::vector<table_info> list_tables(netlink::socket& sock, family fam) {
     const std::string what = "list tables " + std::string(name(fam));
-    return request<table_info>(sock, NFT_MSG_GETTABLE, fam, NLM_F_DUMP, what, {},
+    return request<table_info>(sock, NFT_MSG_GETTABLE, fam, read_kind::dump, what, {},
                                [&](const nlmsghdr& m, std::vector<table_info>& out) { out.push_back(parse_table(m, what)); });
 }
 
-std::optional<table_info> find_table(socket& sock, family fam, std::string_view table_name) {
+std::optional<table_info> find_table(netlink::socket& sock, family fam, std::string_view table_name) {
     const std::string what = "get table " + std::string(name(fam)) + " " + std::string(table_name);
     try {
         auto found = request<table_info>(
-            sock, NFT_MSG_GETTABLE, fam, NLM_F_ACK, what,
+            sock, NFT_MSG_GETTABLE, fam, read_kind::get, what,
             [&](nlmsghdr* nlh) { detail::put_table(nlh, table{fam, std::string(table_name)}); },
             [&](const nlmsghdr& m, std::vector<table_info>& out) { out.push_back(parse_table(m, what)); });
         if (found.empty()) return std::nullopt;
@@ -142,10 +149,10 @@ std::optional<table_info> find_table(socket& sock, family fam, std::string_view 
     }
 }
 
-std::vector<chain_info> list_chains(socket& sock, family fam, std::string_view table) {
+std::vector<chain_info> list_chains(netlink::socket& sock, family fam, std::string_view table) {
     const std::string what = "list chains " + std::string(name(fam)) + " " + std::string(table);
     return request<chain_info>(
-        sock, NFT_MSG_GETCHAIN, fam, NLM_F_DUMP, what,
+        sock, NFT_MSG_GETCHAIN, fam, read_kind::dump, what,
         [&](nlmsghdr* nlh) { mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, std::string(table).c_str()); },
         [&](const nlmsghdr& m, std::vector<chain_info>& out) {
             detail::chain_ptr c(detail::checked(nftnl_chain_alloc()));
@@ -171,11 +178,11 @@ std::vector<chain_info> list_chains(socket& sock, family fam, std::string_view t
         });
 }
 
-std::vector<rule_info> list_rules(socket& sock, family fam, std::string_view table, std::string_view chain) {
+std::vector<rule_info> list_rules(netlink::socket& sock, family fam, std::string_view table, std::string_view chain) {
     std::string what = "list rules " + std::string(name(fam)) + " " + std::string(table);
     if (!chain.empty()) what += " " + std::string(chain);
     return request<rule_info>(
-        sock, NFT_MSG_GETRULE, fam, NLM_F_DUMP, what,
+        sock, NFT_MSG_GETRULE, fam, read_kind::dump, what,
         [&](nlmsghdr* nlh) { detail::put_rule_ref(nlh, std::string(table), std::string(chain), 0); },
         [&](const nlmsghdr& m, std::vector<rule_info>& out) {
             detail::rule_ptr r(detail::checked(nftnl_rule_alloc()));
@@ -194,10 +201,10 @@ std::vector<rule_info> list_rules(socket& sock, family fam, std::string_view tab
         });
 }
 
-std::vector<set> list_sets(socket& sock, family fam, std::string_view table) {
+std::vector<set> list_sets(netlink::socket& sock, family fam, std::string_view table) {
     const std::string what = "list sets " + std::string(name(fam)) + " " + std::string(table);
     return request<set>(
-        sock, NFT_MSG_GETSET, fam, NLM_F_DUMP, what,
+        sock, NFT_MSG_GETSET, fam, read_kind::dump, what,
         [&](nlmsghdr* nlh) { mnl_attr_put_strz(nlh, NFTA_SET_TABLE, std::string(table).c_str()); },
         [&](const nlmsghdr& m, std::vector<set>& out) {
             detail::set_ptr s(detail::checked(nftnl_set_alloc()));
@@ -216,10 +223,10 @@ std::vector<set> list_sets(socket& sock, family fam, std::string_view table) {
         });
 }
 
-std::vector<element> list_elements(socket& sock, const set_ref& s) {
+std::vector<element> list_elements(netlink::socket& sock, const set_ref& s) {
     const std::string what = "list elements " + std::string(name(s.fam)) + " " + s.table + " " + s.name;
     return request<element>(
-        sock, NFT_MSG_GETSETELEM, s.fam, NLM_F_DUMP, what, [&](nlmsghdr* nlh) { detail::put_elements_target(nlh, s); },
+        sock, NFT_MSG_GETSETELEM, s.fam, read_kind::dump, what, [&](nlmsghdr* nlh) { detail::put_elements_target(nlh, s); },
         [&](const nlmsghdr& m, std::vector<element>& out) {
             detail::set_ptr parsed(detail::checked(nftnl_set_alloc()));
             if (nftnl_set_elems_nlmsg_parse(&m, parsed.get()) < 0) bad_reply(what);
@@ -227,12 +234,12 @@ std::vector<element> list_elements(socket& sock, const set_ref& s) {
         });
 }
 
-std::optional<element> find_element(socket& sock, const set_ref& s, const bytes& key) {
+std::optional<element> find_element(netlink::socket& sock, const set_ref& s, const bytes& key) {
     const std::string what = "get element " + std::string(name(s.fam)) + " " + s.table + " " + s.name;
     const element wanted{.key = key};
     try {
         auto found = request<element>(
-            sock, NFT_MSG_GETSETELEM, s.fam, NLM_F_ACK, what,
+            sock, NFT_MSG_GETSETELEM, s.fam, read_kind::get, what,
             [&](nlmsghdr* nlh) { detail::put_elements(nlh, s, std::span<const element>(&wanted, 1)); },
             [&](const nlmsghdr& m, std::vector<element>& out) {
                 detail::set_ptr parsed(detail::checked(nftnl_set_alloc()));

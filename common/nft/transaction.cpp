@@ -8,14 +8,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <optional>
 #include <string>
-#include <unordered_map>
 
 #include "base/undo_stack.hpp"
 #include "nft/encode.hpp"
 #include "nft/error.hpp"
-#include "nft/reply.hpp"
 
 namespace wharf::nft {
 
@@ -26,9 +23,6 @@ namespace {
 constexpr std::size_t message_headroom = 128 * 1024;
 // The most element bytes put in one message.
 constexpr std::size_t element_budget = 32 * 1024;
-// How long commit() waits for the kernel's replies (it answers while handling the send, so they
-// are normally already queued).
-constexpr int reply_timeout_ms = 10'000;
 
 std::string describe(std::string_view verb, std::string_view kind, family fam, std::string_view table,
                      std::string_view name = {}) {
@@ -47,8 +41,7 @@ char* transaction::reserve_tail() {
 
 nlmsghdr* transaction::begin_command(std::uint16_t type, family fam, std::uint16_t flags, std::string what) {
     if (used_ == 0) {
-        begin_seq_ = sock_->next_seq();
-        nlmsghdr* begin = nftnl_batch_begin(reserve_tail(), begin_seq_);
+        nlmsghdr* begin = nftnl_batch_begin(reserve_tail(), sock_->next_seq());
         used_ += begin->nlmsg_len;
     }
     std::uint32_t seq = sock_->next_seq();
@@ -178,59 +171,34 @@ void transaction::remove_elements(const set_ref& s, std::span<const element> ele
 
 void transaction::reset() noexcept {
     used_ = 0;
-    begin_seq_ = 0;
     commands_.clear();
+}
+
+std::string transaction::describe_batch() const {
+    const std::size_t n = commands_.size();
+    return "nftables batch of " + std::to_string(n) + " command" + (n == 1 ? "" : "s") + " starting with `" +
+           commands_.front().what + "`";
 }
 
 void transaction::commit() {
     if (commands_.empty()) return;
     scope_exit cleanup([this] { reset(); });
 
-    const std::size_t n = commands_.size();
-    const std::uint32_t end_seq = sock_->next_seq();
-    nlmsghdr* end = nftnl_batch_end(reserve_tail(), end_seq);
+    nlmsghdr* end = nftnl_batch_end(reserve_tail(), sock_->next_seq());
     used_ += end->nlmsg_len;
 
-    const std::string batch_what = "nftables batch of " + std::to_string(n) + " command" + (n == 1 ? "" : "s") +
-                                   " starting with `" + commands_.front().what + "`";
-    sock_->reserve(used_, n);
-    sock_->send({buf_.data(), used_}, "send " + batch_what + " (" + std::to_string(used_) + " bytes)");
-
-    // Usually consecutive, but a read on the same socket between commands takes numbers too.
-    std::unordered_map<std::uint32_t, std::size_t> index_of;
-    for (std::size_t i = 0; i < n; ++i) index_of.emplace(commands_[i].seq, i);
-    std::vector<std::optional<detail::ack>> replies(n);
-    std::size_t answered = 0;
-    // The kernel handles the batch while sendmsg runs, so every acknowledgement is queued by now:
-    // they come in bulk, many per receive call.
-    while (answered < n) {
-        const auto datagrams = sock_->receive_queued(reply_timeout_ms, "read replies to " + batch_what);
-        if (datagrams.empty())
-            throw error(ETIMEDOUT, batch_what + ": " + std::to_string(n - answered) + " command(s) got no reply");
-        for (std::span<const char> got : datagrams) {
-            int len = static_cast<int>(got.size());
-            for (auto* nlh = reinterpret_cast<const nlmsghdr*>(got.data()); mnl_nlmsg_ok(nlh, len);
-                 nlh = mnl_nlmsg_next(nlh, &len)) {
-                if (nlh->nlmsg_type != NLMSG_ERROR) continue;
-                detail::ack a = detail::decode_error(*nlh);
-                std::uint32_t seq = nlh->nlmsg_seq;
-                if (seq == begin_seq_ || seq == end_seq) {
-                    // The batch as a whole was refused (no permission, nf_tables missing, ...).
-                    if (a.err != 0) throw error(a.err, batch_what, a.message);
-                    continue;
-                }
-                auto it = index_of.find(seq);
-                if (it == index_of.end() || replies[it->second]) continue;  // a late reply to an earlier request
-                replies[it->second] = std::move(a);
-                ++answered;
-            }
-        }
+    const std::string what = describe_batch();
+    std::vector<netlink::ack> acks;
+    try {
+        acks = sock_->send_batch(std::as_bytes(std::span<const char>(buf_.data(), used_)), what);
+    } catch (const netlink::error& e) {
+        throw error(e.code_value(), e.operation(), e.extack());  // the batch as a whole was refused
     }
-
+    // One ACK per command, in order: the commands are the batch's only messages with NLM_F_ACK.
     std::vector<failure> failures;
-    for (std::size_t i = 0; i < n; ++i) {
-        if (replies[i]->err != 0)
-            failures.push_back({commands_[i].seq, replies[i]->err, commands_[i].what, replies[i]->message});
+    for (std::size_t i = 0; i < acks.size() && i < commands_.size(); ++i) {
+        if (acks[i].err != 0)
+            failures.push_back({commands_[i].seq, acks[i].err, commands_[i].what, std::move(acks[i].extack)});
     }
     if (!failures.empty()) throw error(std::move(failures));
 }

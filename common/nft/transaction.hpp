@@ -5,7 +5,7 @@
 // throws nft::error naming each failed command (`add rule inet wharf_nat postrouting`) with its
 // errno and the kernel's message.
 //
-//   auto sock = nft::socket::open();
+//   auto sock = netlink::socket::open(NETLINK_NETFILTER);
 //   nft::transaction tx{sock};
 //   tx.add(nft::table{family::inet, "wharf_nat"});
 //   tx.add(nft::chain{.fam = family::inet, .table = "wharf_nat", .name = "postrouting",
@@ -21,9 +21,9 @@
 #include <vector>
 
 #include "base/byte_buffer.hpp"
+#include "netlink/socket.hpp"
 #include "nft/objects.hpp"
 #include "nft/rule.hpp"
-#include "nft/socket.hpp"
 
 struct nlmsghdr;
 
@@ -31,7 +31,8 @@ namespace wharf::nft {
 
 class transaction {
 public:
-    explicit transaction(socket& sock) : sock_(&sock) {}
+    // `sock` is a NETLINK_NETFILTER socket; it must outlive the transaction.
+    explicit transaction(netlink::socket& sock) : sock_(&sock) {}
     transaction(const transaction&) = delete;
     transaction& operator=(const transaction&) = delete;
 
@@ -79,11 +80,11 @@ private:
                           std::span<const element> elements);
     char* reserve_tail();
     void reset() noexcept;
+    std::string describe_batch() const;
 
-    socket* sock_;
+    netlink::socket* sock_;
     char_buffer buf_;  // the batch so far: BEGIN then each command (never zero-filled)
     std::size_t used_ = 0;
-    std::uint32_t begin_seq_ = 0;
     std::uint32_t next_set_id_ = 1;
     std::vector<command> commands_;
 };

@@ -15,8 +15,8 @@
 #include "ipam_async.hpp"
 #include "log/logging.hpp"
 #include "netlink/link.hpp"
+#include "netlink/socket.hpp"
 #include "netns/netns.hpp"
-#include "nft/socket.hpp"
 #include "cni/owner_tag.hpp"
 #include "veth.hpp"
 

@@ -33,7 +33,7 @@ struct present_state {
     }
 };
 
-present_state read_present(nft::socket& sock, bool with_dispatch) {
+present_state read_present(netlink::socket& sock, bool with_dispatch) {
     present_state now;
     for (auto& c : nft::list_chains(sock, family::inet, layout::table_name)) now.chains.insert(std::move(c.name));
     if (with_dispatch && now.chains.contains(layout::postrouting))
@@ -41,13 +41,13 @@ present_state read_present(nft::socket& sock, bool with_dispatch) {
     return now;
 }
 
-bool has_isolation_entries(nft::socket& sock, const std::string& bridge) {
+bool has_isolation_entries(netlink::socket& sock, const std::string& bridge) {
     return nft::find_element(sock, layout::isolated_set(), layout::isolated_entry(bridge).key) &&
            nft::find_element(sock, layout::isolated_self_set(), layout::isolated_self_entry(bridge).key);
 }
 
 // The pieces nftables lacks, named; empty when everything is there.
-std::vector<std::string> missing_pieces(nft::socket& sock, const network_pieces& pieces) {
+std::vector<std::string> missing_pieces(netlink::socket& sock, const network_pieces& pieces) {
     std::vector<std::string> out;
     const present_state now = read_present(sock, !pieces.masquerade.empty());
     for (const auto& subnet : pieces.masquerade) {
@@ -61,7 +61,7 @@ std::vector<std::string> missing_pieces(nft::socket& sock, const network_pieces&
 }
 
 // Makes what is missing of `pieces`, in one transaction. Hold the state's lock exclusively.
-void make_pieces(nft::socket& sock, const network_pieces& pieces) {
+void make_pieces(netlink::socket& sock, const network_pieces& pieces) {
     const present_state now = read_present(sock, true);
     nft::transaction tx{sock};
     if (!pieces.masquerade.empty()) {
@@ -80,7 +80,7 @@ void make_pieces(nft::socket& sock, const network_pieces& pieces) {
 }
 
 // Removes the named pieces, whatever of them exists. Hold the state's lock exclusively.
-void remove_pieces(nft::socket& sock, const std::vector<std::string>& names) {
+void remove_pieces(netlink::socket& sock, const std::vector<std::string>& names) {
     for (int attempt = 1;; ++attempt) {
         const present_state now = read_present(sock, true);
         nft::transaction tx{sock};
@@ -148,8 +148,8 @@ std::vector<std::string> network_pieces::names() const {
     return out;
 }
 
-nft::socket& lazy_nft_socket::get() {
-    if (!sock_) sock_.emplace(nft::socket::open());
+netlink::socket& lazy_nft_socket::get() {
+    if (!sock_) sock_.emplace(netlink::socket::open(NETLINK_NETFILTER));
     return *sock_;
 }
 
@@ -189,7 +189,7 @@ std::size_t collect_network(lazy_nft_socket& sock, const shared_state& state,
     return dropped;
 }
 
-void verify_network(nft::socket& sock, const shared_state& state, const std::string& tag,
+void verify_network(netlink::socket& sock, const shared_state& state, const std::string& tag,
                     const network_pieces& pieces) {
     for (const auto& name : pieces.names())
         if (!state.uses(tag, name))
@@ -226,7 +226,7 @@ bool only_missing_objects(const nft::error& e) {
 
 }  // namespace
 
-void apply_spoof_rule(nft::socket& sock, const spoof_rule& r) {
+void apply_spoof_rule(netlink::socket& sock, const spoof_rule& r) {
     nft::transaction tx{sock};
     auto add_entries = [&] {
         for (const auto& p : plan(r)) tx.add_elements(p.set, std::span<const nft::element>(&p.element, 1));
@@ -245,7 +245,7 @@ void apply_spoof_rule(nft::socket& sock, const spoof_rule& r) {
     tx.commit();
 }
 
-void verify_spoof_rule(nft::socket& sock, const spoof_rule& r) {
+void verify_spoof_rule(netlink::socket& sock, const spoof_rule& r) {
     const auto present = layout::list_all_elements(sock);
     for (const auto& p : plan(r)) {
         bool found = false;
@@ -261,7 +261,7 @@ void verify_spoof_rule(nft::socket& sock, const spoof_rule& r) {
     }
 }
 
-std::size_t remove_owned(nft::socket& sock, const std::function<bool(const std::string& tag)>& stale) {
+std::size_t remove_owned(netlink::socket& sock, const std::function<bool(const std::string& tag)>& stale) {
     auto doomed = layout::find_elements(sock, [&](const std::string& comment) {
         std::string tag = cni::tag_of(comment);
         return !tag.empty() && stale(tag);

@@ -11,7 +11,7 @@
 #include "cni/result.hpp"
 #include "net/mac.hpp"
 #include "net/prefix.hpp"
-#include "nft/socket.hpp"
+#include "netlink/socket.hpp"
 #include "shared_state.hpp"
 
 namespace wharf::bridge {
@@ -31,11 +31,11 @@ struct network_pieces {
 // Opens the nftables socket on first use: a DEL that removes nothing never opens one.
 class lazy_nft_socket {
 public:
-    nft::socket& get();
+    netlink::socket& get();
     bool opened() const noexcept { return sock_.has_value(); }
 
 private:
-    std::optional<nft::socket> sock_;
+    std::optional<netlink::socket> sock_;
 };
 
 // ADD: records `tag` as a user of `pieces` and makes whichever of them is missing. When they all
@@ -51,7 +51,7 @@ void leave_network(lazy_nft_socket& sock, const shared_state& state, const std::
 std::size_t collect_network(lazy_nft_socket& sock, const shared_state& state,
                             const std::function<bool(const std::string& tag)>& stale);
 // CHECK: throws cni::error naming the first piece that is missing or does not count `tag` as a user.
-void verify_network(nft::socket& sock, const shared_state& state, const std::string& tag,
+void verify_network(netlink::socket& sock, const shared_state& state, const std::string& tag,
                     const network_pieces& pieces);
 
 // The spoof check of one attachment: frames from `host_veth` must carry `mac`.
@@ -61,10 +61,10 @@ struct spoof_rule {
     net::mac mac;
 };
 // Creates whatever base objects are missing and adds the attachment's entries, atomically.
-void apply_spoof_rule(nft::socket& sock, const spoof_rule& rule);
+void apply_spoof_rule(netlink::socket& sock, const spoof_rule& rule);
 // Throws cni::error naming the first entry that is missing or not owned by rule.tag.
-void verify_spoof_rule(nft::socket& sock, const spoof_rule& rule);
+void verify_spoof_rule(netlink::socket& sock, const spoof_rule& rule);
 // Removes every per-attachment element whose owner tag satisfies `stale` (one transaction); returns how many.
-std::size_t remove_owned(nft::socket& sock, const std::function<bool(const std::string& tag)>& stale);
+std::size_t remove_owned(netlink::socket& sock, const std::function<bool(const std::string& tag)>& stale);
 
 }  // namespace wharf::bridge

@@ -11,7 +11,7 @@
 #include "firewall.hpp"
 #include "log/logging.hpp"
 #include "netlink/link.hpp"
-#include "nft/socket.hpp"
+#include "netlink/socket.hpp"
 #include "cni/owner_tag.hpp"
 #include "shared_state.hpp"
 #include "veth.hpp"

@@ -142,7 +142,7 @@ std::vector<nft::set_ref> owned_sets() {
     return {{family::bridge, table_name, spoof_ports}, {family::bridge, table_name, spoof_pairs}};
 }
 
-std::vector<owned_element> list_all_elements(nft::socket& sock) {
+std::vector<owned_element> list_all_elements(netlink::socket& sock) {
     std::vector<owned_element> out;
     // One dump of the table names first: asking for the sets of a missing table is refused with
     // ENOENT, an exception on the common path (DEL of a network without the spoof check, say).

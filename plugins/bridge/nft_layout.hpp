@@ -28,8 +28,8 @@
 #include <vector>
 
 #include "net/prefix.hpp"
+#include "netlink/socket.hpp"
 #include "nft/objects.hpp"
-#include "nft/socket.hpp"
 #include "nft/transaction.hpp"
 
 namespace wharf::bridge::layout {
@@ -75,9 +75,9 @@ struct owned_element {
     nft::element element;
 };
 // The elements of every owned set; a set or table that does not exist contributes nothing.
-std::vector<owned_element> list_all_elements(nft::socket& sock);
+std::vector<owned_element> list_all_elements(netlink::socket& sock);
 template <typename Pred>
-std::vector<owned_element> find_elements(nft::socket& sock, Pred keep) {
+std::vector<owned_element> find_elements(netlink::socket& sock, Pred keep) {
     std::vector<owned_element> out;
     for (auto& e : list_all_elements(sock))
         if (keep(e.element.comment)) out.push_back(std::move(e));

@@ -13,23 +13,15 @@
 #include "netlink/attr_parser.hpp"
 #include "netlink/error.hpp"
 #include "netlink/message.hpp"
+#include "netlink/nfnetlink.hpp"
 #include "netlink/socket.hpp"
 
 namespace wharf::portmap {
 
 namespace {
 
-constexpr std::uint16_t ct_type(std::uint16_t msg) {
-    return static_cast<std::uint16_t>((NFNL_SUBSYS_CTNETLINK << 8) | msg);
-}
-
-netlink::message ct_request(std::uint16_t msg, std::uint16_t flags, net::family fam) {
-    netlink::message m(ct_type(msg), flags);
-    auto& h = m.put_header<nfgenmsg>();
-    h.nfgen_family = static_cast<std::uint8_t>(fam == net::family::v4 ? AF_INET : AF_INET6);
-    h.version = NFNETLINK_V0;
-    h.res_id = 0;
-    return m;
+netlink::message ct_request(std::uint8_t msg, net::family fam) {
+    return netlink::nfnetlink_request(NFNL_SUBSYS_CTNETLINK, msg, fam == net::family::v4 ? AF_INET : AF_INET6);
 }
 
 // The raw payload of an entry's CTA_TUPLE_ORIG (to send back in its delete) and its zone.
@@ -46,7 +38,7 @@ std::size_t flush_udp_conntrack(net::family fam, const std::set<std::uint16_t>& 
     const std::string family_name = fam == net::family::v4 ? "ipv4" : "ipv6";
 
     std::vector<stale_entry> stale;
-    auto dump = ct_request(IPCTNL_MSG_CT_GET, 0, fam);
+    auto dump = ct_request(IPCTNL_MSG_CT_GET, fam);
     sock.dump(dump, "dump " + family_name + " conntrack entries", [&](const nlmsghdr& nlh) {
         auto attrs = netlink::attr_table::parse(nlh, sizeof(nfgenmsg), CTA_MAX);
         const nlattr* orig = attrs.get(CTA_TUPLE_ORIG);
@@ -65,7 +57,7 @@ std::size_t flush_udp_conntrack(net::family fam, const std::set<std::uint16_t>& 
 
     std::size_t deleted = 0;
     for (const auto& e : stale) {
-        auto del = ct_request(IPCTNL_MSG_CT_DELETE, 0, fam);
+        auto del = ct_request(IPCTNL_MSG_CT_DELETE, fam);
         del.put(CTA_TUPLE_ORIG | NLA_F_NESTED, e.tuple.data(), e.tuple.size());
         if (e.zone) del.put(CTA_ZONE, &*e.zone, sizeof *e.zone);
         try {

@@ -6,8 +6,8 @@
 #include "conntrack.hpp"
 #include "host_route.hpp"
 #include "log/logging.hpp"
+#include "netlink/socket.hpp"
 #include "nft/list.hpp"
-#include "nft/socket.hpp"
 #include "cni/owner_tag.hpp"
 #include "portmap_conf.hpp"
 #include "ports.hpp"
@@ -42,7 +42,7 @@ cni::result add(const cni::context& ctx) {
     r.cni_version = ctx.conf.cni_version;
     if (conf.mappings.empty() || (!conf.container_v4 && !conf.container_v6)) return r;
 
-    auto sock = nft::socket::open();
+    auto sock = netlink::socket::open(NETLINK_NETFILTER);
     const touched_ports published = publish(sock, conf, attachment_tag(ctx));
 
     // 127.0.0.1:hostPort: the kernel routes a loopback source out of an interface only with route_localnet.
@@ -60,7 +60,7 @@ cni::result add(const cni::context& ctx) {
 void del(const cni::context& ctx) {
     const portmap_conf conf = parse_portmap_conf(ctx.conf, ctx.req);
     const std::string tag = attachment_tag(ctx);
-    auto sock = nft::socket::open();
+    auto sock = netlink::socket::open(NETLINK_NETFILTER);
     touched_ports withdrawn = withdraw(sock, [&](const std::string& t) { return t == tag; });
     // Also the UDP ports the runtime names, in case a previous DEL withdrew them but died before flushing.
     for (const auto& m : conf.mappings) {
@@ -76,14 +76,14 @@ void check(const cni::context& ctx) {
     if (!ctx.conf.prev_result)
         throw cni::error(cni::code::invalid_config, "portmap CHECK needs prevResult", "it is missing from the config");
     if (conf.mappings.empty()) return;
-    auto sock = nft::socket::open();
+    auto sock = netlink::socket::open(NETLINK_NETFILTER);
     verify(sock, conf, attachment_tag(ctx));
 }
 
 void status(const cni::context& ctx) {
     parse_portmap_conf(ctx.conf, ctx.req);
     try {
-        auto sock = nft::socket::open();
+        auto sock = netlink::socket::open(NETLINK_NETFILTER);
         nft::list_tables(sock, nft::family::inet);
     } catch (const std::exception& e) {
         throw cni::error(cni::code::not_available, "the nftables API does not answer", e.what());
@@ -94,7 +94,7 @@ void gc(const cni::context& ctx) {
     const std::string prefix = cni::network_tag_prefix(ctx.conf.name);
     std::set<std::string> valid;
     for (const auto& a : ctx.conf.valid_attachments) valid.insert(cni::owner_tag(ctx.conf.name, a.container_id, a.ifname));
-    auto sock = nft::socket::open();
+    auto sock = netlink::socket::open(NETLINK_NETFILTER);
     touched_ports withdrawn =
         withdraw(sock, [&](const std::string& t) { return t.starts_with(prefix) && !valid.contains(t); });
     flush_conntrack(withdrawn);

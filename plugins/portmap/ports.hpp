@@ -12,7 +12,7 @@
 #include <set>
 #include <string>
 
-#include "nft/socket.hpp"
+#include "netlink/socket.hpp"
 #include "portmap_conf.hpp"
 
 namespace wharf::portmap {
@@ -31,14 +31,14 @@ struct touched_ports {
 // Publishes conf's mappings to the container addresses, owned by `tag`. A host port held by another
 // container throws cni::error(port_in_use_code) naming that container; one held by the same
 // container from another network is recorded as a standby claim and keeps pointing where it did.
-touched_ports publish(nft::socket& sock, const portmap_conf& conf, const std::string& tag);
+touched_ports publish(netlink::socket& sock, const portmap_conf& conf, const std::string& tag);
 
 // Removes every element whose owner tag satisfies `stale`, promoting standby claims of removed
 // ports. Returns the UDP ports withdrawn.
-touched_ports withdraw(nft::socket& sock, const std::function<bool(const std::string& tag)>& stale);
+touched_ports withdraw(netlink::socket& sock, const std::function<bool(const std::string& tag)>& stale);
 
 // Throws cni::error naming the first mapping that is missing, points elsewhere or belongs to
 // another container.
-void verify(nft::socket& sock, const portmap_conf& conf, const std::string& tag);
+void verify(netlink::socket& sock, const portmap_conf& conf, const std::string& tag);
 
 }  // namespace wharf::portmap

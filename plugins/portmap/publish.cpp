@@ -33,7 +33,7 @@ std::string host_text(const port_mapping& m, net::family f) {
 }
 
 // Adds to `tx` what makes `key` point at `data` for `tag`, after reading what holds it now.
-void claim(nft::socket& sock, nft::transaction& tx, net::family f, const port_mapping& m, const nft::bytes& key,
+void claim(netlink::socket& sock, nft::transaction& tx, net::family f, const port_mapping& m, const nft::bytes& key,
            const nft::bytes& data, const net::ip_address& container, const std::string& tag) {
     const nft::set_ref ports = layout::ports_map(f);
     const auto existing = nft::find_element(sock, ports, key);
@@ -63,7 +63,7 @@ void claim(nft::socket& sock, nft::transaction& tx, net::family f, const port_ma
                      "it forwards to " + layout::describe_target(existing->data, f) + "; mapping " + m.describe());
 }
 
-void claim_hairpin(nft::socket& sock, nft::transaction& tx, const portmap_conf& conf, const net::prefix& container,
+void claim_hairpin(netlink::socket& sock, nft::transaction& tx, const portmap_conf& conf, const net::prefix& container,
                    const std::string& tag) {
     const nft::set_ref map = layout::hairpin_map(container.fam());
     nft::element e{.key = nft::addr(container.address()), .comment = tag};
@@ -80,7 +80,7 @@ void claim_hairpin(nft::socket& sock, nft::transaction& tx, const portmap_conf& 
     tx.create_elements(map, std::vector{e});
 }
 
-touched_ports publish_once(nft::socket& sock, const portmap_conf& conf, const std::string& tag) {
+touched_ports publish_once(netlink::socket& sock, const portmap_conf& conf, const std::string& tag) {
     nft::transaction tx{sock};
     layout::add_base(tx, conf);
     touched_ports out;
@@ -113,7 +113,7 @@ touched_ports publish_once(nft::socket& sock, const portmap_conf& conf, const st
 
 }  // namespace
 
-touched_ports publish(nft::socket& sock, const portmap_conf& conf, const std::string& tag) {
+touched_ports publish(netlink::socket& sock, const portmap_conf& conf, const std::string& tag) {
     return with_retries("publish port mappings", [&] { return publish_once(sock, conf, tag); });
 }
 

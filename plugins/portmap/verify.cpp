@@ -16,7 +16,7 @@ namespace {
     throw cni::error(cni::code::internal, msg, details);
 }
 
-void verify_chains(nft::socket& sock) {
+void verify_chains(netlink::socket& sock) {
     if (!nft::find_table(sock, nft::family::inet, layout::table_name))
         fail("nftables table inet " + std::string(layout::table_name) + " is missing");
     const auto chains = nft::list_chains(sock, nft::family::inet, layout::table_name);
@@ -28,7 +28,7 @@ void verify_chains(nft::socket& sock) {
 
 }  // namespace
 
-void verify(nft::socket& sock, const portmap_conf& conf, const std::string& tag) {
+void verify(netlink::socket& sock, const portmap_conf& conf, const std::string& tag) {
     verify_chains(sock);
     for (net::family f : {net::family::v4, net::family::v6}) {
         const auto& container = conf.container(f);

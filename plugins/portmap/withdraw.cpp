@@ -15,7 +15,7 @@ namespace wharf::portmap {
 
 namespace {
 
-std::vector<nft::element> elements_of(nft::socket& sock, const nft::set_ref& s) {
+std::vector<nft::element> elements_of(netlink::socket& sock, const nft::set_ref& s) {
     try {
         return nft::list_elements(sock, s);
     } catch (const nft::error& e) {
@@ -30,7 +30,7 @@ std::vector<nft::element> keys_only(const std::vector<nft::element>& elements) {
     return out;
 }
 
-touched_ports withdraw_once(nft::socket& sock, const std::function<bool(const std::string&)>& stale) {
+touched_ports withdraw_once(netlink::socket& sock, const std::function<bool(const std::string&)>& stale) {
     touched_ports out;
     if (!nft::find_table(sock, nft::family::inet, layout::table_name)) return out;
     nft::transaction tx{sock};
@@ -85,7 +85,7 @@ touched_ports withdraw_once(nft::socket& sock, const std::function<bool(const st
 
 }  // namespace
 
-touched_ports withdraw(nft::socket& sock, const std::function<bool(const std::string&)>& stale) {
+touched_ports withdraw(netlink::socket& sock, const std::function<bool(const std::string&)>& stale) {
     return with_retries("withdraw port mappings", [&] { return withdraw_once(sock, stale); });
 }
 

@@ -9,9 +9,9 @@
 #include <string>
 #include <thread>
 
+#include "netlink/socket.hpp"
 #include "netns/netns.hpp"
 #include "nft/list.hpp"
-#include "nft/socket.hpp"
 #include "support/portmap_world.hpp"
 
 using namespace wharf::test;
@@ -42,9 +42,9 @@ void check_nothing_names(const bridge_world& w, const std::string& subnet, const
 // The host sandbox's ruleset generation: it moves with every commit that changes anything.
 std::uint32_t generation_in(const bridge_world& w) {
     auto host = wharf::netns::handle::open(w.host.path());
-    wharf::nft::socket sock = [&] {
+    wharf::netlink::socket sock = [&] {
         wharf::netns::guard inside(host);
-        return wharf::nft::socket::open();
+        return wharf::netlink::socket::open(NETLINK_NETFILTER);
     }();
     return wharf::nft::generation(sock);
 }

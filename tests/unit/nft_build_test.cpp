@@ -57,7 +57,7 @@ TEST_CASE("nft::error names every failed command with errno and kernel text") {
 }
 
 TEST_CASE("a transaction describes its commands and splits long element lists") {
-    auto sock = nft::socket::open();  // opening a netfilter socket needs no privilege
+    auto sock = netlink::socket::open(NETLINK_NETFILTER);  // opening a netfilter socket needs no privilege
     nft::transaction tx{sock};
     CHECK(tx.empty());
     tx.add(nft::table{family::inet, "t"});
