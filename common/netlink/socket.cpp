@@ -104,8 +104,8 @@ void for_each_message(const std::byte* data, std::size_t kept, Fn&& fn) {
 
 }  // namespace
 
-socket::socket(unique_fd fd, int protocol, std::uint32_t port_id)
-    : fd_(std::move(fd)), protocol_(protocol), port_id_(port_id), buffer_(initial_buffer), received_(ack_slots) {
+socket::socket(unique_fd fd, std::uint32_t port_id)
+    : fd_(std::move(fd)), port_id_(port_id), buffer_(initial_buffer), received_(ack_slots) {
     // A random start keeps a descriptor's replies to an earlier user (one handed to adopt) from
     // passing for ours; within the socket every request takes the next number.
     std::random_device random;
@@ -118,7 +118,7 @@ socket socket::open(int protocol) {
     if (!fd) throw_errno("open " + what);
     configure(fd.get(), protocol);
     const std::uint32_t port_id = bind_port(fd.get(), what);
-    return socket(std::move(fd), protocol, port_id);
+    return socket(std::move(fd), port_id);
 }
 
 socket socket::adopt(unique_fd fd, int protocol) {
@@ -135,7 +135,7 @@ socket socket::adopt(unique_fd fd, int protocol) {
     configure(fd.get(), protocol);
     std::uint32_t port_id = bound_port(fd.get(), what);
     if (port_id == 0) port_id = bind_port(fd.get(), what);
-    return socket(std::move(fd), protocol, port_id);
+    return socket(std::move(fd), port_id);
 }
 
 std::uint32_t socket::next_seq() noexcept {
@@ -209,7 +209,7 @@ std::span<const socket::datagram> socket::receive(std::size_t slots, bool wait, 
             if (from[i].nl_pid != 0) continue;  // only the kernel speaks to this socket
             const std::size_t sent = msgs[i].msg_len;
             received_[count++] = {static_cast<const std::byte*>(iov[i].iov_base), std::min(sent, slot_size), sent};
-            if (sent > slot_size) grow_for(sent, read_slots);
+            if (sent > slot_size) grow_for(sent, slots);
         }
         if (count > 0) return {received_.data(), count};
     }

@@ -43,7 +43,6 @@ public:
     ~socket() = default;
 
     int fd() const noexcept { return fd_.get(); }
-    int protocol() const noexcept { return protocol_; }
     std::uint32_t port_id() const noexcept { return port_id_; }
     // A fresh sequence number (never 0); request/get/dump stamp one on each message themselves,
     // a batch's builder stamps one on each of its messages.
@@ -69,7 +68,7 @@ public:
     std::vector<ack> send_batch(std::span<const std::byte> batch, const std::string& what);
 
 private:
-    socket(unique_fd fd, int protocol, std::uint32_t port_id);
+    socket(unique_fd fd, std::uint32_t port_id);
 
     // Sends one datagram to the kernel; one longer than the send buffer grows it first.
     void transmit(std::span<const std::byte> datagram, const std::string& what);
@@ -104,7 +103,6 @@ private:
     void reserve(std::size_t acks);
 
     unique_fd fd_;
-    int protocol_ = 0;
     std::uint32_t port_id_ = 0;
     std::uint32_t seq_ = 0;
     int rcvbuf_ = 0;  // the kernel's receive buffer size as last read back; 0 until a batch needed it
