@@ -8,7 +8,7 @@
 #include <cerrno>
 
 #include "netlink/attr_parser.hpp"
-#include "netlink/error.hpp"
+#include "netlink/request.hpp"
 
 namespace wharf::netlink::bridge {
 
@@ -87,13 +87,7 @@ void add_vlan(socket& sock, const vlan_options& options) {
 
 bool del_vlan(socket& sock, const vlan_options& options) {
     message msg = vlan_request(RTM_DELLINK, options);
-    try {
-        sock.request(msg, "delete " + vlan_text(options));
-        return true;
-    } catch (const error& e) {
-        if (e.code_value() == ENOENT || e.code_value() == ENODEV) return false;
-        throw;
-    }
+    return request_unless(sock, msg, "delete " + vlan_text(options), {ENOENT, ENODEV});
 }
 
 std::vector<vlan> list_vlans(socket& sock, if_index ifindex) {

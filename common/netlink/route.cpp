@@ -5,7 +5,7 @@
 #include <cerrno>
 
 #include "netlink/attr_parser.hpp"
-#include "netlink/error.hpp"
+#include "netlink/request.hpp"
 
 namespace wharf::netlink::route {
 
@@ -73,13 +73,7 @@ void replace(socket& sock, const options& options) {
 
 bool remove(socket& sock, const options& options) {
     message msg = remove_request(options);
-    try {
-        sock.request(msg, "remove " + describe(options));
-        return true;
-    } catch (const error& e) {
-        if (e.code_value() == ESRCH || e.code_value() == ENOENT) return false;
-        throw;
-    }
+    return request_unless(sock, msg, "remove " + describe(options), {ESRCH, ENOENT});
 }
 
 entry parse_route(const nlmsghdr& nlh) {
