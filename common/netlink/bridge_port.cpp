@@ -33,22 +33,6 @@ std::string vlan_text(const vlan_options& o) {
 
 }  // namespace
 
-message set_port_request(const port_options& o) {
-    message msg = bridge_message(RTM_SETLINK, o.ifindex);
-    // NLA_F_NESTED (set by begin_nest) tells the bridge this is the nested IFLA_BRPORT_* form.
-    nested protinfo(msg, IFLA_PROTINFO);
-    if (o.hairpin) msg.put_u8(IFLA_BRPORT_MODE, *o.hairpin ? 1 : 0);
-    if (o.isolated) msg.put_u8(IFLA_BRPORT_ISOLATED, *o.isolated ? 1 : 0);
-    if (o.learning) msg.put_u8(IFLA_BRPORT_LEARNING, *o.learning ? 1 : 0);
-    protinfo.close();
-    return msg;
-}
-
-void set_port(socket& sock, const port_options& options) {
-    message msg = set_port_request(options);
-    sock.request(msg, "set bridge port flags on " + describe(options.ifindex));
-}
-
 std::optional<port_info> get_port(socket& sock, if_index ifindex) {
     // A plain RTM_GETLINK carries the port's flags as IFLA_INFO_SLAVE_DATA of kind "bridge".
     message msg(RTM_GETLINK);
