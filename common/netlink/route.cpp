@@ -100,6 +100,20 @@ entry parse_route(const nlmsghdr& nlh) {
     return e;
 }
 
+message lookup_request(const net::ip_address& destination) {
+    message msg(RTM_GETROUTE);
+    auto& rtm = msg.put_header<rtmsg>();
+    rtm.rtm_family = static_cast<std::uint8_t>(destination.af());
+    rtm.rtm_dst_len = static_cast<std::uint8_t>(destination.bits());
+    msg.put_address(RTA_DST, destination);
+    return msg;
+}
+
+entry lookup(socket& sock, const net::ip_address& destination) {
+    message msg = lookup_request(destination);
+    return parse_route(sock.get(msg, "look up the route to " + destination.to_string()).header());
+}
+
 std::vector<entry> list(socket& sock, net::family family, std::optional<std::uint32_t> table) {
     message msg(RTM_GETROUTE);
     msg.put_header<rtmsg>().rtm_family = family == net::family::v4 ? AF_INET : AF_INET6;

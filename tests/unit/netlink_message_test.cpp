@@ -296,6 +296,14 @@ TEST_CASE("route request: default route, link scope without gateway, replace and
     CHECK(del.family_header<rtmsg>().rtm_scope == RT_SCOPE_NOWHERE);
 }
 
+TEST_CASE("route lookup request: the destination as a host prefix") {
+    message msg = route::lookup_request(ip("fd00::7"));
+    CHECK(msg.header().nlmsg_type == RTM_GETROUTE);
+    CHECK(msg.family_header<rtmsg>().rtm_family == AF_INET6);
+    CHECK(msg.family_header<rtmsg>().rtm_dst_len == 128);
+    CHECK(attr_table::parse(msg.header(), sizeof(rtmsg), RTA_MAX).address(RTA_DST) == ip("fd00::7"));
+}
+
 TEST_CASE("message refuses to grow past its capacity") {
     message msg(RTM_NEWLINK, 0, 64);
     msg.put_header<ifinfomsg>();
