@@ -1,13 +1,17 @@
 // Builds the requests the netlink layer sends and parses them back with our attribute table (and
 // libmnl underneath), checking types, flags and values. No kernel, no root.
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
 #include <linux/if_addr.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/ip.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <stdexcept>
@@ -16,6 +20,7 @@
 #include "netlink/addr.hpp"
 #include "netlink/attr_parser.hpp"
 #include "netlink/bridge_port.hpp"
+#include "netlink/conntrack.hpp"
 #include "netlink/link.hpp"
 #include "netlink/message.hpp"
 #include "netlink/route.hpp"
@@ -302,6 +307,45 @@ TEST_CASE("route lookup request: the destination as a host prefix") {
     CHECK(msg.family_header<rtmsg>().rtm_family == AF_INET6);
     CHECK(msg.family_header<rtmsg>().rtm_dst_len == 128);
     CHECK(attr_table::parse(msg.header(), sizeof(rtmsg), RTA_MAX).address(RTA_DST) == ip("fd00::7"));
+}
+
+TEST_CASE("conntrack: an entry's original tuple, protocol and port are read; its delete sends the tuple back") {
+    message reported(static_cast<std::uint16_t>((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW));
+    reported.put_header<nfgenmsg>().nfgen_family = AF_INET;
+    {
+        nested orig(reported, CTA_TUPLE_ORIG);
+        {
+            nested ips(reported, CTA_TUPLE_IP);
+            reported.put_address(CTA_IP_V4_DST, ip("10.1.2.3"));
+        }
+        nested proto(reported, CTA_TUPLE_PROTO);
+        reported.put_u8(CTA_PROTO_NUM, IPPROTO_UDP);
+        reported.put_u16(CTA_PROTO_DST_PORT, htons(5353));
+    }
+    reported.put_u16(CTA_ZONE, htons(7));
+    const auto e = conntrack::parse_entry(reported.header());
+    REQUIRE(e);
+    CHECK(e->protocol == IPPROTO_UDP);
+    CHECK(e->dst_port == 5353);
+    CHECK(e->zone == htons(7));
+
+    message del = conntrack::remove_request(net::family::v4, *e);
+    CHECK(del.header().nlmsg_type == ((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE));
+    CHECK(del.family_header<nfgenmsg>().nfgen_family == AF_INET);
+    CHECK(del.family_header<nfgenmsg>().version == NFNETLINK_V0);
+    const auto attrs = attr_table::parse(del.header(), sizeof(nfgenmsg), CTA_MAX);
+    const nlattr* tuple = attrs.get(CTA_TUPLE_ORIG);
+    REQUIRE(tuple != nullptr);
+    CHECK((tuple->nla_type & NLA_F_NESTED) != 0);
+    const auto* bytes = static_cast<const std::uint8_t*>(mnl_attr_get_payload(tuple));
+    CHECK(std::vector<std::uint8_t>(bytes, bytes + mnl_attr_get_payload_len(tuple)) == e->tuple);
+    CHECK(attrs.u16(CTA_ZONE) == htons(7));
+    CHECK(attr_table::parse_nested(*tuple, CTA_TUPLE_MAX).nested(CTA_TUPLE_IP, CTA_IP_MAX).address(CTA_IP_V4_DST) ==
+          ip("10.1.2.3"));
+
+    message bare(static_cast<std::uint16_t>((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW));
+    bare.put_header<nfgenmsg>();
+    CHECK_FALSE(conntrack::parse_entry(bare.header()));
 }
 
 TEST_CASE("message refuses to grow past its capacity") {
