@@ -6,7 +6,7 @@
 #include <cerrno>
 
 #include "netlink/attr_parser.hpp"
-#include "netlink/error.hpp"
+#include "netlink/request.hpp"
 
 namespace wharf::netlink::addr {
 
@@ -55,13 +55,7 @@ void add(socket& sock, const options& options) {
 
 bool remove(socket& sock, if_index ifindex, const net::prefix& address) {
     message msg = remove_request(ifindex, address);
-    try {
-        sock.request(msg, "remove " + describe(ifindex, address));
-        return true;
-    } catch (const error& e) {
-        if (e.code_value() == EADDRNOTAVAIL || e.code_value() == ENODEV) return false;
-        throw;
-    }
+    return request_unless(sock, msg, "remove " + describe(ifindex, address), {EADDRNOTAVAIL, ENODEV});
 }
 
 entry parse_address(const nlmsghdr& nlh) {

@@ -8,7 +8,7 @@
 #include <cerrno>
 
 #include "netlink/attr_parser.hpp"
-#include "netlink/error.hpp"
+#include "netlink/request.hpp"
 
 namespace wharf::netlink::bridge {
 
@@ -32,22 +32,6 @@ std::string vlan_text(const vlan_options& o) {
 }
 
 }  // namespace
-
-message set_port_request(const port_options& o) {
-    message msg = bridge_message(RTM_SETLINK, o.ifindex);
-    // NLA_F_NESTED (set by begin_nest) tells the bridge this is the nested IFLA_BRPORT_* form.
-    nested protinfo(msg, IFLA_PROTINFO);
-    if (o.hairpin) msg.put_u8(IFLA_BRPORT_MODE, *o.hairpin ? 1 : 0);
-    if (o.isolated) msg.put_u8(IFLA_BRPORT_ISOLATED, *o.isolated ? 1 : 0);
-    if (o.learning) msg.put_u8(IFLA_BRPORT_LEARNING, *o.learning ? 1 : 0);
-    protinfo.close();
-    return msg;
-}
-
-void set_port(socket& sock, const port_options& options) {
-    message msg = set_port_request(options);
-    sock.request(msg, "set bridge port flags on " + describe(options.ifindex));
-}
 
 std::optional<port_info> get_port(socket& sock, if_index ifindex) {
     // A plain RTM_GETLINK carries the port's flags as IFLA_INFO_SLAVE_DATA of kind "bridge".
@@ -87,13 +71,7 @@ void add_vlan(socket& sock, const vlan_options& options) {
 
 bool del_vlan(socket& sock, const vlan_options& options) {
     message msg = vlan_request(RTM_DELLINK, options);
-    try {
-        sock.request(msg, "delete " + vlan_text(options));
-        return true;
-    } catch (const error& e) {
-        if (e.code_value() == ENOENT || e.code_value() == ENODEV) return false;
-        throw;
-    }
+    return request_unless(sock, msg, "delete " + vlan_text(options), {ENOENT, ENODEV});
 }
 
 std::vector<vlan> list_vlans(socket& sock, if_index ifindex) {

@@ -1,8 +1,8 @@
 #pragma once
-// Bridge ports: per-port flags (hairpin, isolated, learning) and the VLANs a port carries, set
-// through AF_BRIDGE messages on the socket of the bridge's namespace.
+// Bridge ports: reading a port's flags (hairpin, isolated, learning; link::change sets them) and the
+// VLANs a port carries, set through AF_BRIDGE messages on the socket of the bridge's namespace.
 //
-//   bridge::set_port(nl, {.ifindex = veth.index, .hairpin = true});
+//   auto flags = bridge::get_port(nl, veth.index);
 //   bridge::add_vlan(nl, {.ifindex = veth.index, .vid = 10, .pvid = true, .untagged = true});
 #include <cstdint>
 #include <optional>
@@ -12,14 +12,6 @@
 #include "netlink/socket.hpp"
 
 namespace wharf::netlink::bridge {
-
-struct port_options {
-    if_index ifindex;
-    // Each flag is left as it is when unset.
-    std::optional<bool> hairpin;   // IFLA_BRPORT_MODE: send frames back out of the port they came in
-    std::optional<bool> isolated;  // IFLA_BRPORT_ISOLATED
-    std::optional<bool> learning;  // IFLA_BRPORT_LEARNING
-};
 
 struct port_info {
     if_index master;
@@ -43,7 +35,6 @@ struct vlan {
     friend bool operator==(const vlan&, const vlan&) = default;
 };
 
-void set_port(socket& sock, const port_options& options);
 // nullopt when the link is not a bridge port. Throws netlink::error if the link does not exist.
 std::optional<port_info> get_port(socket& sock, if_index ifindex);
 
@@ -53,8 +44,7 @@ bool del_vlan(socket& sock, const vlan_options& options);
 // The VLANs of a port (or of the bridge itself), sorted by id.
 std::vector<vlan> list_vlans(socket& sock, if_index ifindex);
 
-// The messages the functions above send, for tests.
-message set_port_request(const port_options& options);
+// The message the VLAN functions above send, for tests.
 message vlan_request(std::uint16_t type, const vlan_options& options);
 
 }  // namespace wharf::netlink::bridge

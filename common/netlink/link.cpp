@@ -1,28 +1,48 @@
 #include "netlink/link.hpp"
 
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
 
 #include <cerrno>
-#include <functional>
+#include <stdexcept>
 
 #include "netlink/attr_parser.hpp"
 #include "netlink/error.hpp"
+#include "netlink/request.hpp"
 
-namespace wharf::netlink::link {
+namespace wharf::netlink {
+
+namespace {
+std::string quoted(std::string_view name) { return "\"" + std::string(name) + "\""; }
+}  // namespace
+
+std::string link_ref::to_string() const {
+    if (!name.empty()) return quoted(name);
+    return "#" + std::to_string(index.value);
+}
+
+namespace link {
 
 namespace {
 
-std::string quoted(std::string_view name) { return "\"" + std::string(name) + "\""; }
-std::string describe(if_index index) { return "link #" + std::to_string(index.value); }
+std::string on_off(bool on) { return on ? "on" : "off"; }
 
 message link_message(std::uint16_t type, std::uint16_t flags, if_index index, std::uint8_t family = AF_UNSPEC) {
     message msg(type, flags);
     auto& ifi = msg.put_header<ifinfomsg>();
     ifi.ifi_family = family;
     ifi.ifi_index = index.value;
+    return msg;
+}
+
+// A request about an existing link: by index when it has one, else by name.
+message message_for(std::uint16_t type, const link_ref& link) {
+    if (!link.index && link.name.empty()) throw std::invalid_argument("a link needs an index or a name");
+    message msg = link_message(type, 0, link.index);
+    if (!link.index) msg.put_strz(IFLA_IFNAME, link.name);
     return msg;
 }
 
@@ -41,28 +61,29 @@ message new_link(std::string_view name, std::string_view kind, std::optional<std
     return msg;
 }
 
-void set_link(socket& sock, if_index index, const std::string& what, const auto& fill) {
-    message msg = link_message(RTM_SETLINK, 0, index);
-    fill(msg);
-    sock.request(msg, what);
+void set_flag(ifinfomsg& ifi, unsigned flag, std::optional<bool> on) {
+    if (!on) return;
+    ifi.ifi_change |= flag;
+    if (*on) ifi.ifi_flags |= flag;
+    else ifi.ifi_flags &= ~flag;
 }
 
-void change_flags(socket& sock, if_index index, unsigned flag, bool on, const std::string& what) {
-    message msg = link_message(RTM_SETLINK, 0, index);
-    auto& ifi = msg.family_header<ifinfomsg>();
-    ifi.ifi_change = flag;
-    ifi.ifi_flags = on ? flag : 0;
-    sock.request(msg, what);
-}
-
-bool tolerate_enodev(const std::function<void()>& fn) {
-    try {
-        fn();
-        return true;
-    } catch (const error& e) {
-        if (e.code_value() == ENODEV) return false;
-        throw;
-    }
+// The changes in the words of `ip link set`: up master #3 alias "x" hairpin on.
+std::string describe(const changes& c) {
+    std::string text;
+    auto word = [&](const std::string& w) { text += (text.empty() ? "" : " ") + w; };
+    if (c.up) word(*c.up ? "up" : "down");
+    if (c.promisc) word("promisc " + on_off(*c.promisc));
+    if (c.master) word(*c.master ? "master #" + std::to_string(c.master->value) : "nomaster");
+    if (c.mtu) word("mtu " + std::to_string(*c.mtu));
+    if (c.mac) word("address " + c.mac->to_string());
+    if (c.alias) word("alias " + quoted(*c.alias));
+    if (c.netns_fd) word("netns fd " + std::to_string(*c.netns_fd));
+    if (c.arp_notify) word("arp_notify " + on_off(*c.arp_notify));
+    if (c.port.hairpin) word("hairpin " + on_off(*c.port.hairpin));
+    if (c.port.isolated) word("isolated " + on_off(*c.port.isolated));
+    if (c.port.learning) word("learning " + on_off(*c.port.learning));
+    return text;
 }
 
 }  // namespace
@@ -77,7 +98,7 @@ message create_bridge_request(const bridge_options& o) {
 }
 
 message create_veth_request(const veth_options& o) {
-    return new_link(o.name, "veth", o.mtu, o.mac, [&](message& msg) {
+    message msg = new_link(o.name, "veth", o.mtu, o.mac, [&](message& msg) {
         nested data(msg, IFLA_INFO_DATA);
         nested peer(msg, VETH_INFO_PEER);
         // The peer's own ifinfomsg comes first, then its attributes, as in a top-level RTM_NEWLINK.
@@ -89,6 +110,10 @@ message create_veth_request(const veth_options& o) {
         if (o.mtu) msg.put_u32(IFLA_MTU, *o.mtu);
         if (o.peer_mac) msg.put_mac(IFLA_ADDRESS, *o.peer_mac);
     });
+    // rtnl_newlink_create applies the flags once the pair is registered, then the master.
+    if (o.up) set_flag(msg.family_header<ifinfomsg>(), IFF_UP, true);
+    if (o.master) msg.put_u32(IFLA_MASTER, static_cast<std::uint32_t>(o.master.value));
+    return msg;
 }
 
 message create_dummy_request(const dummy_options& o) {
@@ -103,7 +128,7 @@ void create_bridge(socket& sock, const bridge_options& options) {
 void create_veth(socket& sock, const veth_options& options) {
     message msg = create_veth_request(options);
     std::string what = "create veth " + quoted(options.name) + "/" + quoted(options.peer_name);
-    if (options.peer_netns_fd >= 0) what += " (peer in netns fd " + std::to_string(options.peer_netns_fd) + ")";
+    if (options.peer_netns_fd >= 0) what += " (peer in another netns)";
     sock.request(msg, what);
 }
 
@@ -125,120 +150,126 @@ link_info parse_link(const nlmsghdr& nlh) {
     info.master = if_index{static_cast<int>(attrs.u32(IFLA_MASTER).value_or(0))};
     info.link = if_index{static_cast<int>(attrs.u32(IFLA_LINK).value_or(0))};
     info.link_netnsid = attrs.s32(IFLA_LINK_NETNSID);
+    info.alias = attrs.str(IFLA_IFALIAS).value_or("");
     const auto linkinfo = attrs.nested(IFLA_LINKINFO, IFLA_INFO_MAX);
     info.kind = linkinfo.str(IFLA_INFO_KIND).value_or("");
     info.slave_kind = linkinfo.str(IFLA_INFO_SLAVE_KIND).value_or("");
     return info;
 }
 
-std::optional<link_info> find_link(socket& sock, std::string_view name) {
-    message msg = link_message(RTM_GETLINK, 0, {});
-    msg.put_strz(IFLA_IFNAME, name);
+std::optional<link_info> find_link(socket& sock, const link_ref& link) {
+    message msg = message_for(RTM_GETLINK, link);
     msg.put_u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-    try {
-        return parse_link(sock.get(msg, "get link " + quoted(name)).header());
-    } catch (const error& e) {
-        if (e.code_value() == ENODEV) return std::nullopt;
-        throw;
-    }
+    const auto reply = get_unless(sock, msg, "get link " + link.to_string(), {ENODEV});
+    if (!reply) return std::nullopt;
+    return parse_link(reply->header());
 }
 
-std::optional<link_info> find_link(socket& sock, if_index index) {
-    message msg = link_message(RTM_GETLINK, 0, index);
-    msg.put_u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-    try {
-        return parse_link(sock.get(msg, "get " + describe(index)).header());
-    } catch (const error& e) {
-        if (e.code_value() == ENODEV) return std::nullopt;
-        throw;
-    }
+link_info get_link(socket& sock, const link_ref& link) {
+    if (auto info = find_link(sock, link)) return *info;
+    throw error(ENODEV, "get link " + link.to_string());
 }
 
-link_info get_link(socket& sock, std::string_view name) {
-    if (auto info = find_link(sock, name)) return *info;
-    throw error(ENODEV, "get link " + quoted(name));
-}
-
-link_info get_link(socket& sock, if_index index) {
-    if (auto info = find_link(sock, index)) return *info;
-    throw error(ENODEV, "get " + describe(index));
-}
-
-std::vector<link_info> list_links(socket& sock) {
+message list_request(const link_filter& filter) {
     message msg = link_message(RTM_GETLINK, 0, {});
     msg.put_u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+    if (filter.master) msg.put_u32(IFLA_MASTER, static_cast<std::uint32_t>(filter.master.value));
+    if (!filter.kind.empty()) {
+        nested info(msg, IFLA_LINKINFO);
+        msg.put_strz(IFLA_INFO_KIND, filter.kind);
+    }
+    return msg;
+}
+
+std::vector<link_info> list_links(socket& sock, const link_filter& filter) {
+    message msg = list_request(filter);
+    std::string what = "list links";
+    if (!filter.kind.empty()) what += " of kind " + quoted(filter.kind);
+    if (filter.master) what += " on master #" + std::to_string(filter.master.value);
     std::vector<link_info> links;
-    sock.dump(msg, "list links", [&](const nlmsghdr& nlh) {
-        if (nlh.nlmsg_type == RTM_NEWLINK) links.push_back(parse_link(nlh));
+    sock.dump(msg, what, [&](const nlmsghdr& nlh) {
+        if (nlh.nlmsg_type != RTM_NEWLINK) return;
+        link_info info = parse_link(nlh);
+        if (filter.master && info.master != filter.master) return;
+        if (!filter.kind.empty() && info.kind != filter.kind) return;
+        links.push_back(std::move(info));
     });
     return links;
 }
 
-void set_up(socket& sock, if_index index) { change_flags(sock, index, IFF_UP, true, "set " + describe(index) + " up"); }
-
-void set_down(socket& sock, if_index index) {
-    change_flags(sock, index, IFF_UP, false, "set " + describe(index) + " down");
+message change_request(const link_ref& link, const changes& c) {
+    message msg = message_for(RTM_NEWLINK, link);
+    auto& ifi = msg.family_header<ifinfomsg>();
+    set_flag(ifi, IFF_UP, c.up);
+    set_flag(ifi, IFF_PROMISC, c.promisc);
+    if (c.master) msg.put_u32(IFLA_MASTER, static_cast<std::uint32_t>(c.master->value));
+    if (c.mtu) msg.put_u32(IFLA_MTU, *c.mtu);
+    if (c.mac) msg.put_mac(IFLA_ADDRESS, *c.mac);
+    if (c.alias) msg.put_strz(IFLA_IFALIAS, *c.alias);
+    if (c.netns_fd) msg.put_u32(IFLA_NET_NS_FD, static_cast<std::uint32_t>(*c.netns_fd));
+    if (c.arp_notify) {
+        nested spec(msg, IFLA_AF_SPEC);
+        nested inet(msg, AF_INET);
+        nested conf(msg, IFLA_INET_CONF);
+        msg.put_u32(IPV4_DEVCONF_ARP_NOTIFY, *c.arp_notify ? 1 : 0);
+    }
+    if (!c.port.empty()) {
+        // No IFLA_INFO_SLAVE_KIND needed: the kernel hands the data to the link's current master.
+        nested info(msg, IFLA_LINKINFO);
+        nested port(msg, IFLA_INFO_SLAVE_DATA);
+        if (c.port.hairpin) msg.put_u8(IFLA_BRPORT_MODE, *c.port.hairpin ? 1 : 0);
+        if (c.port.isolated) msg.put_u8(IFLA_BRPORT_ISOLATED, *c.port.isolated ? 1 : 0);
+        if (c.port.learning) msg.put_u8(IFLA_BRPORT_LEARNING, *c.port.learning ? 1 : 0);
+    }
+    return msg;
 }
 
-void set_promisc(socket& sock, if_index index, bool on) {
-    change_flags(sock, index, IFF_PROMISC, on, std::string("set promisc ") + (on ? "on" : "off") + " on " + describe(index));
+void change(socket& sock, const link_ref& link, const changes& c) {
+    if (c.master && *c.master && !c.port.empty()) {
+        // rtnl_changelink hands IFLA_INFO_SLAVE_DATA to the current master before do_setlink
+        // enslaves the link, so a link that is not a port yet needs its flags in a second message.
+        changes first = c;
+        first.port = {};
+        change(sock, link, first);
+        change(sock, link, {.port = c.port});
+        return;
+    }
+    message msg = change_request(link, c);
+    sock.request(msg, "set link " + link.to_string() + " " + describe(c));
 }
 
-void set_master(socket& sock, if_index index, if_index master) {
-    set_link(sock, index, "set master of " + describe(index) + " to " + describe(master),
-             [&](message& msg) { msg.put_u32(IFLA_MASTER, static_cast<std::uint32_t>(master.value)); });
-}
-
-void set_nomaster(socket& sock, if_index index) {
-    set_link(sock, index, "release " + describe(index) + " from its master",
-             [](message& msg) { msg.put_u32(IFLA_MASTER, 0); });
-}
-
-void set_mtu(socket& sock, if_index index, std::uint32_t mtu) {
-    set_link(sock, index, "set mtu " + std::to_string(mtu) + " on " + describe(index),
-             [&](message& msg) { msg.put_u32(IFLA_MTU, mtu); });
-}
-
-void set_mac(socket& sock, if_index index, const net::mac& address) {
-    set_link(sock, index, "set mac " + address.to_string() + " on " + describe(index),
-             [&](message& msg) { msg.put_mac(IFLA_ADDRESS, address); });
-}
+void set_up(socket& sock, const link_ref& link) { change(sock, link, {.up = true}); }
+void set_down(socket& sock, const link_ref& link) { change(sock, link, {.up = false}); }
+void set_promisc(socket& sock, const link_ref& link, bool on) { change(sock, link, {.promisc = on}); }
+void set_master(socket& sock, const link_ref& link, if_index master) { change(sock, link, {.master = master}); }
+void set_nomaster(socket& sock, const link_ref& link) { change(sock, link, {.master = if_index{}}); }
+void set_mtu(socket& sock, const link_ref& link, std::uint32_t mtu) { change(sock, link, {.mtu = mtu}); }
+void set_mac(socket& sock, const link_ref& link, const net::mac& address) { change(sock, link, {.mac = address}); }
+void set_netns(socket& sock, const link_ref& link, int netns_fd) { change(sock, link, {.netns_fd = netns_fd}); }
 
 void rename(socket& sock, if_index index, std::string_view new_name) {
-    set_link(sock, index, "rename " + describe(index) + " to " + quoted(new_name),
-             [&](message& msg) { msg.put_strz(IFLA_IFNAME, new_name); });
+    // By index: with an index, IFLA_IFNAME is the new name rather than the link to change.
+    message msg = link_message(RTM_NEWLINK, 0, index);
+    msg.put_strz(IFLA_IFNAME, new_name);
+    sock.request(msg, "rename link #" + std::to_string(index.value) + " to " + quoted(new_name));
 }
 
-void set_netns(socket& sock, if_index index, int netns_fd) {
-    set_link(sock, index, "move " + describe(index) + " to netns fd " + std::to_string(netns_fd),
-             [&](message& msg) { msg.put_u32(IFLA_NET_NS_FD, static_cast<std::uint32_t>(netns_fd)); });
-}
-
-void set_vlan_filtering(socket& sock, if_index bridge, bool on) {
+void set_vlan_filtering(socket& sock, const link_ref& bridge, bool on) {
     // Bridge options change through RTM_NEWLINK on the existing link, with its kind.
-    message msg = link_message(RTM_NEWLINK, 0, bridge);
+    message msg = message_for(RTM_NEWLINK, bridge);
     nested info(msg, IFLA_LINKINFO);
     msg.put_strz(IFLA_INFO_KIND, "bridge");
     nested data(msg, IFLA_INFO_DATA);
     msg.put_u8(IFLA_BR_VLAN_FILTERING, on ? 1 : 0);
     data.close();
     info.close();
-    sock.request(msg, std::string("set vlan_filtering ") + (on ? "on" : "off") + " on bridge " + describe(bridge));
+    sock.request(msg, "set vlan_filtering " + on_off(on) + " on bridge " + bridge.to_string());
 }
 
-bool remove(socket& sock, if_index index) {
-    return tolerate_enodev([&] {
-        message msg = link_message(RTM_DELLINK, 0, index);
-        sock.request(msg, "remove " + describe(index));
-    });
+bool remove(socket& sock, const link_ref& link) {
+    message msg = message_for(RTM_DELLINK, link);
+    return request_unless(sock, msg, "remove link " + link.to_string(), {ENODEV});
 }
 
-bool remove(socket& sock, std::string_view name) {
-    return tolerate_enodev([&] {
-        message msg = link_message(RTM_DELLINK, 0, {});
-        msg.put_strz(IFLA_IFNAME, name);
-        sock.request(msg, "remove link " + quoted(name));
-    });
-}
-
-}  // namespace wharf::netlink::link
+}  // namespace link
+}  // namespace wharf::netlink

@@ -2,9 +2,11 @@
 // Links (network interfaces) over rtnetlink: create bridges, veth pairs and dummies, look them up,
 // change them and remove them. Every function takes the socket of the namespace the link lives in.
 //
-//   link::create_veth(host_nl, {.name = host_if, .peer_name = "eth0", .peer_netns_fd = ns.fd(), .mtu = 1500});
 //   auto br = link::get_link(host_nl, "wharf0");
-//   link::set_master(host_nl, link::get_link(host_nl, host_if).index, br.index);
+//   link::create_veth(host_nl, {.name = host_if, .peer_name = "eth0", .peer_netns_fd = ns.fd(), .mtu = 1500,
+//                               .master = br.index, .up = true});
+//   link::change(host_nl, host_if, {.alias = "owner tag", .port = {.hairpin = true}});
+//   for (const auto& port : link::list_links(host_nl, {.master = br.index, .kind = "veth"})) ...
 //
 // Verbs: create_* throws netlink::error on EEXIST (errno kept, so callers can accept an existing link);
 // find_link returns nullopt when absent, get_link throws; remove returns false when already gone.
@@ -39,6 +41,21 @@ struct link_info {
     if_index master;                 // the bridge (or bond) it is enslaved to
     if_index link;                   // IFLA_LINK: a veth's peer, possibly in another namespace
     std::optional<std::int32_t> link_netnsid;  // where `link` lives, as this namespace's nsid
+    std::string alias;               // IFLA_IFALIAS; empty when none is set
+};
+
+// A link named by its index, its name, or both (from a link_info). Requests use the index when there
+// is one; errors name it by its name when there is one: link "eth0", else link #5.
+struct link_ref {
+    if_index index;
+    std::string name;
+
+    link_ref(if_index i) : index(i) {}
+    link_ref(std::string_view n) : name(n) {}
+    link_ref(const std::string& n) : name(n) {}
+    link_ref(const char* n) : name(n) {}
+    link_ref(const link_info& l) : index(l.index), name(l.name) {}
+    std::string to_string() const;
 };
 
 namespace link {
@@ -58,6 +75,9 @@ struct veth_options {
     std::optional<std::uint32_t> mtu;  // both ends
     std::optional<net::mac> mac;
     std::optional<net::mac> peer_mac;
+    // This end only, applied by the kernel as it creates the pair: up first, then enslaved.
+    if_index master;               // enslave it to this bridge (IFLA_MASTER)
+    bool up = false;               // administratively up
 };
 
 struct dummy_options {
@@ -65,38 +85,72 @@ struct dummy_options {
     std::optional<std::uint32_t> mtu;
 };
 
+// A link's settings as a port of its bridge (IFLA_BRPORT_*); each is left as it is when unset.
+struct port_flags {
+    std::optional<bool> hairpin;   // send frames back out of the port they came in on
+    std::optional<bool> isolated;  // no forwarding to other isolated ports
+    std::optional<bool> learning;  // learn source MACs
+    bool empty() const noexcept { return !hairpin && !isolated && !learning; }
+};
+
+// Changes to an existing link, sent in one RTM_NEWLINK; each is left as it is when unset. The kernel
+// applies them in its own order (mac and mtu, alias, flags, master, then arp_notify), and it applies
+// port flags before anything else: see change().
+struct changes {
+    std::optional<bool> up;
+    std::optional<bool> promisc;
+    std::optional<if_index> master;     // the bridge to enslave it to; if_index{} releases it
+    std::optional<std::uint32_t> mtu;
+    std::optional<net::mac> mac;
+    std::optional<std::string> alias;   // IFLA_IFALIAS
+    std::optional<int> netns_fd;        // move it into this namespace; its index there may differ
+    std::optional<bool> arp_notify;     // net.ipv4.conf.<link>.arp_notify, without sysctl or setns
+    port_flags port;                    // IFLA_INFO_SLAVE_DATA: the link must be a bridge port
+};
+
+// Which links a dump returns; an unset field matches every link.
+struct link_filter {
+    if_index master;               // only the ports of this bridge
+    std::string kind;              // only links of this kind ("veth", "bridge")
+};
+
 void create_bridge(socket& sock, const bridge_options& options);
 // One RTM_NEWLINK: the peer is born inside peer_netns_fd, never visible in this namespace.
 void create_veth(socket& sock, const veth_options& options);
 void create_dummy(socket& sock, const dummy_options& options);
 
-std::optional<link_info> find_link(socket& sock, std::string_view name);
-std::optional<link_info> find_link(socket& sock, if_index index);
-link_info get_link(socket& sock, std::string_view name);
-link_info get_link(socket& sock, if_index index);
-std::vector<link_info> list_links(socket& sock);
+std::optional<link_info> find_link(socket& sock, const link_ref& link);
+link_info get_link(socket& sock, const link_ref& link);
+// Every link, or those the filter selects. Under strict checking the kernel filters the dump itself
+// (by master, and by kind when the kind's module is loaded); the replies are filtered here again
+// for kernels that ignore the filter.
+std::vector<link_info> list_links(socket& sock, const link_filter& filter = {});
 
-void set_up(socket& sock, if_index index);
-void set_down(socket& sock, if_index index);
-void set_promisc(socket& sock, if_index index, bool on);
-void set_master(socket& sock, if_index index, if_index master);
-void set_nomaster(socket& sock, if_index index);
-void set_mtu(socket& sock, if_index index, std::uint32_t mtu);
-void set_mac(socket& sock, if_index index, const net::mac& address);
-void rename(socket& sock, if_index index, std::string_view new_name);
+// One request, or two when `c` both enslaves the link and sets port flags: the kernel reads port
+// flags before it changes the master, so they follow in a second message.
+void change(socket& sock, const link_ref& link, const changes& c);
+void set_up(socket& sock, const link_ref& link);
+void set_down(socket& sock, const link_ref& link);
+void set_promisc(socket& sock, const link_ref& link, bool on);
+void set_master(socket& sock, const link_ref& link, if_index master);
+void set_nomaster(socket& sock, const link_ref& link);
+void set_mtu(socket& sock, const link_ref& link, std::uint32_t mtu);
+void set_mac(socket& sock, const link_ref& link, const net::mac& address);
 // Moves the link into the namespace behind `netns_fd`; its index there may differ.
-void set_netns(socket& sock, if_index index, int netns_fd);
+void set_netns(socket& sock, const link_ref& link, int netns_fd);
+void rename(socket& sock, if_index index, std::string_view new_name);
 // Turns VLAN filtering on or off on a bridge.
-void set_vlan_filtering(socket& sock, if_index bridge, bool on);
+void set_vlan_filtering(socket& sock, const link_ref& bridge, bool on);
 
 // false when the link was already gone (ENODEV).
-bool remove(socket& sock, if_index index);
-bool remove(socket& sock, std::string_view name);
+bool remove(socket& sock, const link_ref& link);
 
 // The messages the functions above send, for tests and batching.
 message create_bridge_request(const bridge_options& options);
 message create_veth_request(const veth_options& options);
 message create_dummy_request(const dummy_options& options);
+message change_request(const link_ref& link, const changes& c);
+message list_request(const link_filter& filter);
 // The link_info of an RTM_NEWLINK message (as received from a dump or get, or built above).
 link_info parse_link(const nlmsghdr& nlh);
 

@@ -5,7 +5,7 @@
 #include <cerrno>
 
 #include "netlink/attr_parser.hpp"
-#include "netlink/error.hpp"
+#include "netlink/request.hpp"
 
 namespace wharf::netlink::route {
 
@@ -73,13 +73,7 @@ void replace(socket& sock, const options& options) {
 
 bool remove(socket& sock, const options& options) {
     message msg = remove_request(options);
-    try {
-        sock.request(msg, "remove " + describe(options));
-        return true;
-    } catch (const error& e) {
-        if (e.code_value() == ESRCH || e.code_value() == ENOENT) return false;
-        throw;
-    }
+    return request_unless(sock, msg, "remove " + describe(options), {ESRCH, ENOENT});
 }
 
 entry parse_route(const nlmsghdr& nlh) {
@@ -104,6 +98,20 @@ entry parse_route(const nlmsghdr& nlh) {
     e.mtu = metrics.u32(RTAX_MTU);
     e.advmss = metrics.u32(RTAX_ADVMSS);
     return e;
+}
+
+message lookup_request(const net::ip_address& destination) {
+    message msg(RTM_GETROUTE);
+    auto& rtm = msg.put_header<rtmsg>();
+    rtm.rtm_family = static_cast<std::uint8_t>(destination.af());
+    rtm.rtm_dst_len = static_cast<std::uint8_t>(destination.bits());
+    msg.put_address(RTA_DST, destination);
+    return msg;
+}
+
+entry lookup(socket& sock, const net::ip_address& destination) {
+    message msg = lookup_request(destination);
+    return parse_route(sock.get(msg, "look up the route to " + destination.to_string()).header());
 }
 
 std::vector<entry> list(socket& sock, net::family family, std::optional<std::uint32_t> table) {

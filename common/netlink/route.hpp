@@ -48,12 +48,16 @@ void add(socket& sock, const options& options);
 void replace(socket& sock, const options& options);
 // false when no such route was there (ESRCH, ENOENT).
 bool remove(socket& sock, const options& options);
+// The route the kernel would take to `destination` (`ip route get`): its ifindex, gateway, source.
+// Throws netlink::error (ENETUNREACH, ...) when there is none.
+entry lookup(socket& sock, const net::ip_address& destination);
 // Every route of the family, or only those of one table.
 std::vector<entry> list(socket& sock, net::family family, std::optional<std::uint32_t> table = {});
 
 // The messages the functions above send, and the parser of what the kernel reports, for tests.
 message add_request(const options& options, bool replace);
 message remove_request(const options& options);
+message lookup_request(const net::ip_address& destination);
 entry parse_route(const nlmsghdr& nlh);
 
 }  // namespace wharf::netlink::route

@@ -15,6 +15,7 @@
 #include "ipam_async.hpp"
 #include "log/logging.hpp"
 #include "netlink/link.hpp"
+#include "netlink/request.hpp"
 #include "netlink/socket.hpp"
 #include "netns/netns.hpp"
 #include "cni/owner_tag.hpp"
@@ -61,9 +62,14 @@ cni::result add(const cni::context& ctx) {
     veth_pair pair = create_veth_pair(host, container, ns, ctx.req.ifname, br, conf,
                                       veth_alias(tag, ctx.conf.name, ctx.req.container_id, ctx.req.ifname));
     undo.push("remove host veth " + pair.host_name, [&, name = pair.host_name] { netlink::link::remove(host, name); });
-    if (conf.vlan_filtering())
-        setup_port_vlans(host, netlink::link::get_link(host, pair.host_name).index, conf);
-    const netlink::link_info inside = netlink::link::get_link(container, ctx.req.ifname);
+    if (conf.vlan_filtering()) {
+        netlink::with_context("set the VLANs of host veth \"" + pair.host_name + "\"", [&] {
+            setup_port_vlans(host, netlink::link::get_link(host, pair.host_name).index, conf);
+        });
+    }
+    const std::string inside_where = "configure \"" + ctx.req.ifname + "\" in " + ctx.req.netns;
+    const netlink::link_info inside =
+        netlink::with_context(inside_where, [&] { return netlink::link::get_link(container, ctx.req.ifname); });
 
     // Opened while IPAM still runs: the rules need its addresses, the socket does not.
     if (conf.needs_nft()) nft_socket.get();
@@ -85,16 +91,17 @@ cni::result add(const cni::context& ctx) {
         r.routes = std::move(assigned.routes);
         r.dns = std::move(assigned.dns);
         std::vector<net::prefix> gateways = apply_gateways(r, conf);
-        configure_container(container, inside.index, r, conf);
+        netlink::with_context(inside_where, [&] { configure_container(container, inside, r, conf); });
         if (conf.is_gateway) {
-            ensure_gateways(host, br, gateways, conf.force_address);
+            netlink::with_context("put the gateways on bridge \"" + br.name + "\"",
+                                  [&] { ensure_gateways(host, br, gateways, conf.force_address); });
             bool v4 = false, v6 = false;
             for (const auto& gw : gateways) (gw.is_v4() ? v4 : v6) = true;
             if (v4) enable_forwarding(net::family::v4);
             if (v6) enable_forwarding(net::family::v6);
         }
     } else if (!conf.disable_container_interface) {
-        netlink::link::set_up(container, inside.index);
+        netlink::with_context(inside_where, [&] { netlink::link::set_up(container, inside); });
     }
 
     // The network's shared pieces: made by its first ADD, only read by the others. Then this

@@ -9,6 +9,7 @@
 #include "cni/error.hpp"
 #include "netlink/addr.hpp"
 #include "netlink/error.hpp"
+#include "netlink/request.hpp"
 #include "sys/sysctl.hpp"
 
 namespace wharf::bridge {
@@ -57,14 +58,15 @@ netlink::link_info ensure_bridge(netlink::socket& host, const bridge_conf& conf)
     if (br.kind != "bridge")
         throw cni::error(cni::code::internal, "\"" + conf.bridge + "\" already exists but is not a bridge",
                          "kind \"" + br.kind + "\"");
-    if (!created && conf.vlan_filtering()) netlink::link::set_vlan_filtering(host, br.index, true);
-    if (conf.promisc && !(br.flags & IFF_PROMISC)) netlink::link::set_promisc(host, br.index, true);
+    if (!created && conf.vlan_filtering()) netlink::link::set_vlan_filtering(host, br, true);
     // Wharf owns this interface's routes: router advertisements must not add any.
     write_if_present("net/ipv6/conf/" + conf.bridge + "/accept_ra", "0");
-    if (!br.up) {
-        netlink::link::set_up(host, br.index);
-        br.up = true;
-    }
+    // Promiscuous mode and up, in one request when both are needed.
+    netlink::link::changes wanted;
+    if (conf.promisc && !(br.flags & IFF_PROMISC)) wanted.promisc = true;
+    if (!br.up) wanted.up = true;
+    if (wanted.promisc || wanted.up) netlink::link::change(host, br, wanted);
+    br.up = true;
     return br;
 }
 
@@ -88,11 +90,10 @@ void ensure_gateways(netlink::socket& host, const netlink::link_info& br, const 
             netlink::addr::remove(host, br.index, a.address);
         }
         if (have) continue;
-        try {
+        // EEXIST: a concurrent ADD put it there first.
+        netlink::completes_unless({EEXIST}, [&] {
             netlink::addr::add(host, {.ifindex = br.index, .address = gw, .nodad = !gw.is_v4()});
-        } catch (const netlink::error& e) {
-            if (e.code_value() != EEXIST) throw;  // a concurrent ADD put it there first
-        }
+        });
     }
 }
 

@@ -10,10 +10,8 @@ namespace wharf::bridge {
 
 // `r` holds the addresses and routes to install (routes without a gateway use the gateway of their
 // family's address, as the reference does). With disableContainerInterface the link stays down.
-void configure_container(netlink::socket& container, netlink::if_index ifindex, const cni::result& r,
+// The link goes up with net.ipv4.conf.<link>.arp_notify = 1 in one RTM_NEWLINK (no sysctl, no setns).
+void configure_container(netlink::socket& container, const netlink::link_info& inside, const cni::result& r,
                          const bridge_conf& conf);
-
-// Sets a link up with net.ipv4.conf.<link>.arp_notify = 1, in one RTM_NEWLINK (no sysctl, no setns).
-void set_up_with_arp_notify(netlink::socket& sock, netlink::if_index ifindex);
 
 }  // namespace wharf::bridge

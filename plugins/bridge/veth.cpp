@@ -1,8 +1,5 @@
 #include "veth.hpp"
 
-#include <linux/if_link.h>
-#include <linux/rtnetlink.h>
-#include <net/if.h>
 #include <sys/random.h>
 
 #include <cerrno>
@@ -10,10 +7,10 @@
 
 #include "base/os_error.hpp"
 #include "cni/error.hpp"
-#include "netlink/attr_parser.hpp"
+#include "cni/owner_tag.hpp"
 #include "netlink/bridge_port.hpp"
 #include "netlink/error.hpp"
-#include "cni/owner_tag.hpp"
+#include "netlink/request.hpp"
 
 namespace wharf::bridge {
 
@@ -32,20 +29,8 @@ std::string random_host_name() {
 
 std::string in_quotes(const std::string& s) { return "\"" + s + "\""; }
 
-// Alias and bridge-port flags of an existing link, by name, in one RTM_NEWLINK.
-void configure_host_end(netlink::socket& host, const std::string& name, const std::string& alias, const bridge_conf& conf) {
-    netlink::message msg(RTM_NEWLINK);
-    msg.put_header<ifinfomsg>().ifi_family = AF_UNSPEC;
-    msg.put_strz(IFLA_IFNAME, name);
-    msg.put_strz(IFLA_IFALIAS, alias);
-    if (conf.hairpin || conf.port_isolation) {
-        netlink::nested info(msg, IFLA_LINKINFO);
-        netlink::nested port(msg, IFLA_INFO_SLAVE_DATA);
-        if (conf.hairpin) msg.put_u8(IFLA_BRPORT_MODE, 1);
-        if (conf.port_isolation) msg.put_u8(IFLA_BRPORT_ISOLATED, 1);
-    }
-    host.request(msg, "configure host veth " + in_quotes(name));
-}
+// Set only when on: a new port has them off.
+std::optional<bool> when_on(bool on) { return on ? std::optional<bool>(true) : std::nullopt; }
 
 }  // namespace
 
@@ -60,22 +45,21 @@ veth_pair create_veth_pair(netlink::socket& host, netlink::socket& container, co
                            const std::string& ifname, const netlink::link_info& bridge, const bridge_conf& conf,
                            const std::string& alias) {
     veth_pair pair{.host_name = {}, .host_mac = net::mac::random(), .container_mac = conf.mac.value_or(net::mac::random())};
+    const std::string where = "connect " + in_quotes(ifname) + " in " + ns.path() + " to bridge " + in_quotes(bridge.name);
     for (int attempt = 1;; ++attempt) {
         pair.host_name = random_host_name();
-        netlink::message msg = netlink::link::create_veth_request({.name = pair.host_name,
-                                                                   .peer_name = ifname,
-                                                                   .peer_netns_fd = ns.fd(),
-                                                                   .mtu = conf.mtu,
-                                                                   .mac = pair.host_mac,
-                                                                   .peer_mac = pair.container_mac});
-        // The host end is born enslaved to the bridge and up: no further round trips for that.
-        auto& ifi = msg.family_header<ifinfomsg>();
-        ifi.ifi_flags |= IFF_UP;
-        ifi.ifi_change |= IFF_UP;
-        msg.put_u32(IFLA_MASTER, static_cast<std::uint32_t>(bridge.index.value));
         try {
-            host.request(msg, "create veth " + in_quotes(pair.host_name) + " on " + in_quotes(bridge.name) + " with peer " +
-                                  in_quotes(ifname) + " in " + ns.path());
+            // The host end is born enslaved to the bridge and up: no further round trips for that.
+            netlink::with_context(where, [&] {
+                netlink::link::create_veth(host, {.name = pair.host_name,
+                                                  .peer_name = ifname,
+                                                  .peer_netns_fd = ns.fd(),
+                                                  .mtu = conf.mtu,
+                                                  .mac = pair.host_mac,
+                                                  .peer_mac = pair.container_mac,
+                                                  .master = bridge.index,
+                                                  .up = true});
+            });
             break;
         } catch (const netlink::error& e) {
             if (e.code_value() != EEXIST) throw;
@@ -87,7 +71,12 @@ veth_pair create_veth_pair(netlink::socket& host, netlink::socket& container, co
         }
     }
     try {
-        configure_host_end(host, pair.host_name, alias, conf);
+        // The alias and the port flags are not read at creation (rtnl_create_link skips them): one
+        // more RTM_NEWLINK, by name, now that the link is a port of the bridge.
+        netlink::with_context(where, [&] {
+            netlink::link::change(host, pair.host_name,
+                                  {.alias = alias, .port = {.hairpin = when_on(conf.hairpin), .isolated = when_on(conf.port_isolation)}});
+        });
     } catch (...) {
         netlink::link::remove(host, pair.host_name);
         throw;
@@ -107,25 +96,11 @@ void setup_port_vlans(netlink::socket& host, netlink::if_index port, const bridg
 }
 
 std::vector<host_veth> list_tagged_veths(netlink::socket& host, netlink::if_index bridge) {
-    netlink::message msg(RTM_GETLINK, NLM_F_DUMP);
-    msg.put_header<ifinfomsg>().ifi_family = AF_UNSPEC;
-    msg.put_u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-    if (bridge) {
-        msg.put_u32(IFLA_MASTER, static_cast<std::uint32_t>(bridge.value));
-    } else {
-        netlink::nested info(msg, IFLA_LINKINFO);
-        msg.put_strz(IFLA_INFO_KIND, "veth");
-    }
     std::vector<host_veth> out;
-    host.dump(msg, "list host veths", [&](const nlmsghdr& nlh) {
-        if (nlh.nlmsg_type != RTM_NEWLINK) return;
-        auto attrs = netlink::attr_table::parse(nlh, sizeof(ifinfomsg), IFLA_MAX);
-        std::string tag = cni::tag_of(attrs.str(IFLA_IFALIAS).value_or(""));
-        if (tag.empty()) return;
-        netlink::link_info link = netlink::link::parse_link(nlh);
-        if (link.kind != "veth") return;
-        out.push_back({std::move(link), std::move(tag)});
-    });
+    for (auto& link : netlink::link::list_links(host, {.master = bridge, .kind = "veth"})) {
+        std::string tag = cni::tag_of(link.alias);
+        if (!tag.empty()) out.push_back({std::move(link), std::move(tag)});
+    }
     return out;
 }
 

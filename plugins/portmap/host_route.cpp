@@ -1,10 +1,8 @@
 #include "host_route.hpp"
 
-#include <linux/rtnetlink.h>
-#include <sys/socket.h>
+#include <linux/netlink.h>
 
 #include "netlink/link.hpp"
-#include "netlink/message.hpp"
 #include "netlink/route.hpp"
 #include "netlink/socket.hpp"
 #include "sys/sysctl.hpp"
@@ -13,15 +11,7 @@ namespace wharf::portmap {
 
 std::string route_interface(const net::ip_address& destination) {
     auto sock = netlink::socket::open(NETLINK_ROUTE);
-    netlink::message msg(RTM_GETROUTE);
-    auto& rt = msg.put_header<rtmsg>();
-    rt.rtm_family = static_cast<unsigned char>(destination.af());
-    rt.rtm_dst_len = static_cast<unsigned char>(destination.bits());
-    msg.put_address(RTA_DST, destination);
-    const std::string what = "look up the route to " + destination.to_string();
-    netlink::message reply = sock.get(msg, what);
-    auto route = netlink::route::parse_route(reply.header());
-    return netlink::link::get_link(sock, route.ifindex).name;
+    return netlink::link::get_link(sock, netlink::route::lookup(sock, destination).ifindex).name;
 }
 
 void enable_route_localnet(const std::string& ifname) {

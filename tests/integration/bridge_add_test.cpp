@@ -32,8 +32,9 @@ bool has_address(const std::string& ns, const std::string& dev, const std::strin
 int veth_count(const bridge_world& w) { return static_cast<int>(ip_json(w.host.name(), "link show type veth").size()); }
 
 // An IPAM plugin `fake-ipam` put first on the world's CNI_PATH: ADD prints a result with .7 of subnet4
-// and exits `add_exit`; every other command exits `other_exit` with an error object when not 0.
-void use_fake_ipam(bridge_world& w, int add_exit, int other_exit) {
+// (and `routes`, a JSON array) and exits `add_exit`; every other command exits `other_exit` with an
+// error object when not 0.
+void use_fake_ipam(bridge_world& w, int add_exit, int other_exit, const std::string& routes = "[]") {
     std::string dir = w.data_dir + "/fake-ipam";
     std::filesystem::create_directories(dir);
     const std::string net = w.subnet4.substr(0, w.subnet4.rfind(".0/24") + 1);  // "10.x.y."
@@ -43,7 +44,7 @@ void use_fake_ipam(bridge_world& w, int add_exit, int other_exit) {
         << "  [ " << other_exit << " = 0 ] || echo '{\"cniVersion\":\"1.1.0\",\"code\":11,\"msg\":\"fake IPAM refuses\"}'\n"
         << "  exit " << other_exit << "\nfi\n"
         << "echo '{\"cniVersion\":\"1.1.0\",\"ips\":[{\"address\":\"" << net << "7/24\",\"gateway\":\"" << net
-        << "1\"}]}'\nexit " << add_exit << "\n";
+        << "1\"}],\"routes\":" << routes << "}'\nexit " << add_exit << "\n";
     std::filesystem::permissions(dir + "/fake-ipam", std::filesystem::perms::owner_all);
     w.cni_path = dir + ":" + w.cni_path;
 }
@@ -88,6 +89,14 @@ TEST_CASE("ADD, CHECK, DEL, DEL on a dual-stack network; kernel state and the re
     CHECK(hv[0]["master"] == w.bridge);
     CHECK(hv[0]["address"] == r["interfaces"][1]["mac"]);
     CHECK(hv[0]["mtu"] == 1400);
+    CHECK(hv[0]["flags"].dump().find("\"UP\"") != std::string::npos);
+    // Its alias is the owner tag, then network, container and interface; the port flags are off.
+    const std::string alias = hv[0].value("ifalias", "");
+    CHECK(alias.rfind("wharf:", 0) == 0);
+    CHECK(alias.substr(alias.find(' ')) == " dual ctr1/eth0");
+    CHECK(hv[0]["linkinfo"]["info_slave_kind"] == "bridge");
+    CHECK(hv[0]["linkinfo"]["info_slave_data"]["hairpin"] == false);
+    CHECK(hv[0]["linkinfo"]["info_slave_data"]["isolated"] == false);
     CHECK(w.in_host("sysctl -n net.ipv4.ip_forward") == "1\n");
     CHECK(w.in_host("sysctl -n net.ipv6.conf.all.forwarding") == "1\n");
     CHECK(w.in_host("sysctl -n net.ipv6.conf." + w.bridge + ".accept_ra") == "0\n");
@@ -200,6 +209,16 @@ TEST_CASE("a failure after IPAM leaves no veth, address, rule or reservation beh
         REQUIRE_MESSAGE(ok.exit_code == 0, ok.out, ok.err);
         CHECK_FALSE(has_address(w.host.name(), w.bridge, "192.0.2.1/24"));
         CHECK(w.run("DEL", conf, c.path(), "f1").exit_code == 0);
+    }
+    SUBCASE("a route from IPAM cannot be added: the error names the interface and its namespace") {
+        use_fake_ipam(w, 0, 0, R"([{"dst":"192.0.2.0/24","gw":"198.51.100.1"}])");
+        conf["ipam"] = {{"type", "fake-ipam"}};
+        auto add = w.run("ADD", conf, c.path(), "f1");
+        CHECK(add.exit_code != 0);
+        const std::string msg = add.json()["msg"];
+        CHECK_MESSAGE(msg.find("configure \"eth0\" in " + c.path() + ": add route 192.0.2.0/24 via 198.51.100.1") == 0,
+                      add.out);
+        CHECK_MESSAGE(msg.find("Network is unreachable") != std::string::npos, add.out);
     }
     SUBCASE("IPAM prints a result, then exits non-zero: the bridge has used the result by then") {
         // The exit status is collected last (pending_ipam::confirm), after the container, the gateway

@@ -9,11 +9,13 @@
 #include <cerrno>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <stdexcept>
 #include <string>
 
 #include "netlink/bridge_port.hpp"
 #include "netlink/error.hpp"
 #include "netlink/link.hpp"
+#include "netlink/request.hpp"
 #include "netns/netns.hpp"
 #include "support/sandbox.hpp"
 
@@ -212,7 +214,7 @@ TEST_CASE("bridge port flags: hairpin, isolated and learning are set and read ba
     CHECK_FALSE(before->hairpin);
     CHECK(before->learning);
 
-    bridge::set_port(env.nl, {.ifindex = port.index, .hairpin = true, .isolated = true, .learning = false});
+    link::change(env.nl, port.index, {.port = {.hairpin = true, .isolated = true, .learning = false}});
     const auto after = bridge::get_port(env.nl, port.index);
     REQUIRE(after);
     CHECK(after->hairpin);
@@ -224,10 +226,179 @@ TEST_CASE("bridge port flags: hairpin, isolated and learning are set and read ba
     CHECK(slave["learning"] == false);
 
     // Unset options stay as they are.
-    bridge::set_port(env.nl, {.ifindex = port.index, .hairpin = false});
+    link::change(env.nl, port_name, {.port = {.hairpin = false}});
     const auto last = bridge::get_port(env.nl, port.index);
     CHECK_FALSE(last->hairpin);
     CHECK(last->isolated);
+
+    // A link that is no port has no port flags to set: the kernel refuses, and the error names it.
+    const std::string loner = test::unique_name("wvl");
+    link::create_veth(env.nl, {.name = loner, .peer_name = test::unique_name("wvp")});
+    try {
+        link::change(env.nl, loner, {.port = {.hairpin = true}});
+        FAIL("port flags were set on a link that is no port");
+    } catch (const error& e) {
+        CHECK(e.code_value() == EOPNOTSUPP);
+        CHECK(std::string(e.what()).find("set link \"" + loner + "\" hairpin on") == 0);
+    }
+}
+
+TEST_CASE("veth born enslaved and up; alias and port flags in one change; master and flags together take two") {
+    ns_env env;
+    ns_env container;
+    const std::string br_name = test::unique_name("wbr");
+    link::create_bridge(env.nl, {.name = br_name});
+    const link_info br = link::get_link(env.nl, br_name);
+    link::set_up(env.nl, br);
+
+    // master and up in the creating message: the host end is a port, and up, as it appears.
+    const std::string host_if = test::unique_name("wvh");
+    link::create_veth(env.nl, {.name = host_if, .peer_name = "eth0", .peer_netns_fd = container.ns.fd(),
+                               .master = br.index, .up = true});
+    const link_info host_end = link::get_link(env.nl, host_if);
+    CHECK(host_end.master == br.index);
+    CHECK(host_end.up);
+    CHECK(host_end.slave_kind == "bridge");
+    const json seen = ip_link(env, host_if, true);
+    CHECK(seen["master"] == br_name);
+    CHECK(seen["flags"].dump().find("\"UP\"") != std::string::npos);
+    // The peer is neither: it is not in this namespace and stays down.
+    const link_info peer = link::get_link(container.nl, "eth0");
+    CHECK_FALSE(peer.up);
+    CHECK_FALSE(peer.master);
+
+    // Alias and port flags in one request, by name.
+    const std::string alias = "wharf:0123456789abcdef net ctr/eth0";
+    link::change(env.nl, host_if, {.alias = alias, .port = {.hairpin = true, .isolated = true}});
+    const json changed = ip_link(env, host_if, true);
+    CHECK(changed["ifalias"] == alias);
+    CHECK(changed["linkinfo"]["info_slave_data"]["hairpin"] == true);
+    CHECK(changed["linkinfo"]["info_slave_data"]["isolated"] == true);
+    CHECK(link::get_link(env.nl, host_if).alias == alias);
+
+    // A link that is not a port yet: change() enslaves it first, then sets its flags.
+    const std::string late = test::unique_name("wvl");
+    link::create_veth(env.nl, {.name = late, .peer_name = test::unique_name("wvp")});
+    link::change(env.nl, late, {.up = true, .master = br.index, .port = {.hairpin = true}});
+    const auto late_port = bridge::get_port(env.nl, link::get_link(env.nl, late).index);
+    REQUIRE(late_port);
+    CHECK(late_port->master == br.index);
+    CHECK(late_port->hairpin);
+    CHECK(ip_link(env, late, true)["linkinfo"]["info_slave_data"]["hairpin"] == true);
+    CHECK(ip_link(env, late)["flags"].dump().find("\"UP\"") != std::string::npos);
+
+    // ... which one message cannot do: the kernel reads the port flags before it sets the master.
+    const std::string one = test::unique_name("wvo");
+    link::create_veth(env.nl, {.name = one, .peer_name = test::unique_name("wvp")});
+    message msg = link::change_request(one, {.master = br.index, .port = {.hairpin = true}});
+    CHECK_THROWS_AS(env.nl.request(msg, "enslave and set hairpin at once"), error);
+    CHECK_FALSE(link::get_link(env.nl, one).master);
+}
+
+TEST_CASE("up with arp_notify in one change; promisc, mtu and mac through the same request") {
+    ns_env env;
+    const std::string name = test::unique_name("wva");
+    link::create_veth(env.nl, {.name = name, .peer_name = test::unique_name("wvb")});
+    CHECK(env.sandbox.exec("cat /proc/sys/net/ipv4/conf/" + name + "/arp_notify") == "0\n");
+    link::change(env.nl, name, {.up = true, .arp_notify = true});
+    CHECK(env.sandbox.exec("cat /proc/sys/net/ipv4/conf/" + name + "/arp_notify") == "1\n");
+    CHECK(link::get_link(env.nl, name).up);
+
+    const auto mac = *net::mac::parse("02:42:42:42:42:42");
+    link::change(env.nl, name, {.up = false, .promisc = true, .mtu = 1380, .mac = mac, .arp_notify = false});
+    const link_info l = link::get_link(env.nl, name);
+    CHECK_FALSE(l.up);
+    CHECK((l.flags & IFF_PROMISC) != 0);
+    CHECK(l.mtu == 1380);
+    CHECK(l.mac == mac);
+    const json seen = ip_link(env, name);
+    CHECK(seen["mtu"] == 1380);
+    CHECK(seen["address"] == "02:42:42:42:42:42");
+    CHECK(seen["flags"].dump().find("PROMISC") != std::string::npos);
+    CHECK(env.sandbox.exec("cat /proc/sys/net/ipv4/conf/" + name + "/arp_notify") == "0\n");
+}
+
+TEST_CASE("errors name the link and, with a context, where it is") {
+    ns_env env;
+    const std::string missing = test::unique_name("wmi");
+    try {
+        link::set_up(env.nl, missing);
+        FAIL("a missing link was set up");
+    } catch (const error& e) {
+        CHECK(e.code_value() == ENODEV);
+        CHECK(std::string(e.what()).find("set link \"" + missing + "\" up: ") == 0);
+    }
+    const std::string where = "configure \"" + missing + "\" in " + env.sandbox.path();
+    try {
+        with_context(where, [&] { link::change(env.nl, missing, {.up = true, .arp_notify = true}); });
+        FAIL("a missing link was configured");
+    } catch (const error& e) {
+        CHECK(e.code_value() == ENODEV);
+        CHECK(e.operation() == where + ": set link \"" + missing + "\" up arp_notify on");
+        CHECK(std::string(e.what()).find(where + ": set link \"" + missing + "\" up arp_notify on: No such device") == 0);
+    }
+    // What the step returns comes back through with_context; other errors pass unchanged.
+    CHECK(with_context(where, [&] { return link::get_link(env.nl, "lo").name; }) == "lo");
+    CHECK_THROWS_WITH_AS(with_context(where, [] { throw std::runtime_error("not netlink"); }), "not netlink",
+                         std::runtime_error);
+    // Removing or looking up what is not there is an answer, not an error.
+    CHECK_FALSE(link::remove(env.nl, missing));
+    CHECK_FALSE(link::find_link(env.nl, missing));
+    message msg = link::change_request(missing, {.up = true});
+    CHECK_FALSE(request_unless(env.nl, msg, "set a missing link up", {ENODEV}));
+    CHECK_THROWS_AS(request_unless(env.nl, msg, "set a missing link up", {EEXIST}), error);
+}
+
+TEST_CASE("filtered link dumps: the ports of a bridge, links of a kind, both") {
+    ns_env env;
+    const std::string br_a = test::unique_name("wba");
+    const std::string br_b = test::unique_name("wbb");
+    link::create_bridge(env.nl, {.name = br_a});
+    link::create_bridge(env.nl, {.name = br_b});
+    const link_info a = link::get_link(env.nl, br_a);
+    const link_info b = link::get_link(env.nl, br_b);
+    std::set<std::string> on_a, veths;
+    for (int i = 0; i < 3; ++i) {
+        const std::string host = "wfa" + std::to_string(i), peer = "wfp" + std::to_string(i);
+        link::create_veth(env.nl, {.name = host, .peer_name = peer, .master = a.index});
+        on_a.insert(host);
+        veths.insert({host, peer});
+    }
+    link::create_veth(env.nl, {.name = "wfb0", .peer_name = "wfq0", .master = b.index});
+    veths.insert({"wfb0", "wfq0"});
+    auto names = [](const std::vector<link_info>& links) {
+        std::set<std::string> out;
+        for (const auto& l : links) out.insert(l.name);
+        return out;
+    };
+    auto observed = [&](const std::string& args) {
+        std::set<std::string> out;
+        for (const auto& l : json::parse(test::run_shell("ip -n " + env.sandbox.name() + " -j link show " + args)))
+            out.insert(l["ifname"].get<std::string>());
+        return out;
+    };
+
+    const auto ports_a = link::list_links(env.nl, {.master = a.index});
+    CHECK(names(ports_a) == on_a);
+    CHECK(names(ports_a) == observed("master " + br_a));
+    for (const auto& l : ports_a) CHECK(l.master == a.index);
+    CHECK(names(link::list_links(env.nl, {.kind = "veth"})) == veths);
+    CHECK(names(link::list_links(env.nl, {.kind = "veth"})) == observed("type veth"));
+    CHECK(names(link::list_links(env.nl, {.kind = "bridge"})) == std::set<std::string>{br_a, br_b});
+    CHECK(names(link::list_links(env.nl, {.master = b.index, .kind = "veth"})) == std::set<std::string>{"wfb0"});
+    CHECK(link::list_links(env.nl, {.master = b.index, .kind = "bridge"}).empty());
+    CHECK(link::list_links(env.nl).size() == veths.size() + 3);  // and the bridges and lo
+
+    // The kernel filtered the dump itself: it marks such replies NLM_F_DUMP_FILTERED.
+    message dump = link::list_request({.master = a.index, .kind = "veth"});
+    std::size_t replies = 0;
+    bool filtered = true;
+    env.nl.dump(dump, "list the ports of a bridge", [&](const nlmsghdr& nlh) {
+        ++replies;
+        filtered = filtered && (nlh.nlmsg_flags & NLM_F_DUMP_FILTERED) != 0;
+    });
+    CHECK(replies == on_a.size());
+    CHECK(filtered);
 }
 
 TEST_CASE("bridge VLANs: filtering, add, list, delete") {

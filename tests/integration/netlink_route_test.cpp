@@ -156,3 +156,32 @@ TEST_CASE("IPv6 route with gateway and metric") {
     CHECK(route::remove(env.nl, {.dst = dst, .gateway = gw, .ifindex = env.index, .metric = 512}));
     CHECK_FALSE(route::remove(env.nl, {.dst = dst, .gateway = gw, .ifindex = env.index, .metric = 512}));
 }
+
+TEST_CASE("route lookup: the link and gateway the kernel would use, as `ip route get` says; none is an error") {
+    route_env env;
+    const net::ip_address on_link = env.subnet_v4.network().plus(7);
+    const route::entry direct = route::lookup(env.nl, on_link);
+    CHECK(direct.ifindex == env.index);
+    CHECK_FALSE(direct.gateway);
+    const json seen = env.ip_routes("route get " + on_link.to_string());
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0]["dev"] == env.name);
+
+    const net::ip_address far = *net::ip_address::parse("192.0.2.77");
+    try {
+        route::lookup(env.nl, far);
+        FAIL("a route to an address without one was found");
+    } catch (const error& e) {
+        CHECK(e.code_value() == ENETUNREACH);
+        CHECK(std::string(e.what()).find("look up the route to 192.0.2.77") == 0);
+    }
+    const net::ip_address gw = env.subnet_v4.network().plus(1);
+    route::add(env.nl, {.dst = net::prefix::any(net::family::v4), .gateway = gw});
+    const route::entry via = route::lookup(env.nl, far);
+    CHECK(via.gateway == gw);
+    CHECK(via.ifindex == env.index);
+    CHECK(env.ip_routes("route get 192.0.2.77")[0]["gateway"] == gw.to_string());
+
+    const net::ip_address v6 = env.subnet_v6.network().plus(9);
+    CHECK(route::lookup(env.nl, v6).ifindex == env.index);
+}

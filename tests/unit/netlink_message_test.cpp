@@ -1,11 +1,18 @@
 // Builds the requests the netlink layer sends and parses them back with our attribute table (and
 // libmnl underneath), checking types, flags and values. No kernel, no root.
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
 #include <linux/if_addr.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <stdexcept>
 #include <vector>
@@ -13,6 +20,7 @@
 #include "netlink/addr.hpp"
 #include "netlink/attr_parser.hpp"
 #include "netlink/bridge_port.hpp"
+#include "netlink/conntrack.hpp"
 #include "netlink/link.hpp"
 #include "netlink/message.hpp"
 #include "netlink/route.hpp"
@@ -97,19 +105,91 @@ TEST_CASE("bridge request carries vlan options in IFLA_INFO_DATA") {
     CHECK_FALSE(plain_info.has(IFLA_INFO_DATA));
 }
 
-TEST_CASE("bridge port flags go in IFLA_PROTINFO with NLA_F_NESTED on AF_BRIDGE") {
-    message msg = bridge::set_port_request({.ifindex = if_index{12}, .hairpin = true, .learning = false});
-    CHECK(msg.header().nlmsg_type == RTM_SETLINK);
+TEST_CASE("veth request with master and up: this end's flags and IFLA_MASTER, none of it on the peer") {
+    message msg = link::create_veth_request({.name = "vethab12", .peer_name = "eth0", .peer_netns_fd = 7,
+                                             .master = if_index{3}, .up = true});
     const auto& ifi = msg.family_header<ifinfomsg>();
-    CHECK(ifi.ifi_family == AF_BRIDGE);
-    CHECK(ifi.ifi_index == 12);
+    CHECK(ifi.ifi_flags == static_cast<unsigned>(IFF_UP));
+    CHECK(ifi.ifi_change == static_cast<unsigned>(IFF_UP));
     const auto top = attr_table::parse(msg.header(), sizeof(ifinfomsg), IFLA_MAX);
-    REQUIRE(top.has(IFLA_PROTINFO));
-    CHECK((top.get(IFLA_PROTINFO)->nla_type & NLA_F_NESTED) != 0);
-    const auto port = top.nested(IFLA_PROTINFO, IFLA_BRPORT_MAX);
+    CHECK(top.u32(IFLA_MASTER) == 3u);
+    const nlattr* peer =
+        top.nested(IFLA_LINKINFO, IFLA_INFO_MAX).nested(IFLA_INFO_DATA, VETH_INFO_MAX).get(VETH_INFO_PEER);
+    REQUIRE(peer != nullptr);
+    const auto& peer_ifi = *static_cast<const ifinfomsg*>(mnl_attr_get_payload(peer));
+    CHECK(peer_ifi.ifi_flags == 0u);
+    CHECK(peer_ifi.ifi_change == 0u);
+    const auto* payload = static_cast<const char*>(mnl_attr_get_payload(peer));
+    const auto peer_attrs = attr_table::parse_payload(payload + sizeof(ifinfomsg),
+                                                      mnl_attr_get_payload_len(peer) - sizeof(ifinfomsg), IFLA_MAX);
+    CHECK_FALSE(peer_attrs.has(IFLA_MASTER));
+
+    // Without them, neither is in the message.
+    message plain = link::create_veth_request({.name = "a", .peer_name = "b"});
+    CHECK(plain.family_header<ifinfomsg>().ifi_change == 0u);
+    CHECK_FALSE(attr_table::parse(plain.header(), sizeof(ifinfomsg), IFLA_MAX).has(IFLA_MASTER));
+}
+
+TEST_CASE("change request: by name or index; flags, master, alias, arp_notify and port flags in one RTM_NEWLINK") {
+    const auto mac = *net::mac::parse("02:00:00:00:00:09");
+    message msg = link::change_request(
+        "veth1", {.up = true, .promisc = false, .mtu = 1400, .mac = mac, .alias = "tag net c/eth0", .arp_notify = true,
+                  .port = {.hairpin = true, .learning = false}});
+    CHECK(msg.header().nlmsg_type == RTM_NEWLINK);
+    CHECK(msg.header().nlmsg_flags == NLM_F_REQUEST);  // no NLM_F_CREATE: a change of an existing link
+    const auto& ifi = msg.family_header<ifinfomsg>();
+    CHECK(ifi.ifi_index == 0);
+    CHECK(ifi.ifi_change == static_cast<unsigned>(IFF_UP | IFF_PROMISC));
+    CHECK(ifi.ifi_flags == static_cast<unsigned>(IFF_UP));
+    const auto top = attr_table::parse(msg.header(), sizeof(ifinfomsg), IFLA_MAX);
+    CHECK(top.str(IFLA_IFNAME) == "veth1");
+    CHECK(top.u32(IFLA_MTU) == 1400u);
+    CHECK(top.mac(IFLA_ADDRESS) == mac);
+    CHECK(top.str(IFLA_IFALIAS) == "tag net c/eth0");
+    CHECK_FALSE(top.has(IFLA_MASTER));
+    CHECK_FALSE(top.has(IFLA_NET_NS_FD));
+    const auto inet_conf = top.nested(IFLA_AF_SPEC, AF_MAX).nested(AF_INET, IFLA_INET_MAX).nested(IFLA_INET_CONF, IPV4_DEVCONF_MAX);
+    CHECK(inet_conf.u32(IPV4_DEVCONF_ARP_NOTIFY) == 1u);
+    const auto info = top.nested(IFLA_LINKINFO, IFLA_INFO_MAX);
+    CHECK_FALSE(info.has(IFLA_INFO_KIND));
+    const auto port = info.nested(IFLA_INFO_SLAVE_DATA, IFLA_BRPORT_MAX);
     CHECK(port.u8(IFLA_BRPORT_MODE) == 1);
     CHECK(port.u8(IFLA_BRPORT_LEARNING) == 0);
     CHECK_FALSE(port.has(IFLA_BRPORT_ISOLATED));
+
+    // By index (a link_info gives both: the index is used, the name is for errors); master 0 releases.
+    link_info known;
+    known.index = if_index{12};
+    known.name = "eth0";
+    message by_index = link::change_request(known, {.master = if_index{}, .netns_fd = 5});
+    CHECK(by_index.family_header<ifinfomsg>().ifi_index == 12);
+    CHECK(by_index.family_header<ifinfomsg>().ifi_change == 0u);
+    const auto index_attrs = attr_table::parse(by_index.header(), sizeof(ifinfomsg), IFLA_MAX);
+    CHECK_FALSE(index_attrs.has(IFLA_IFNAME));
+    CHECK(index_attrs.u32(IFLA_MASTER) == 0u);
+    CHECK(index_attrs.u32(IFLA_NET_NS_FD) == 5u);
+    CHECK_FALSE(index_attrs.has(IFLA_LINKINFO));
+    CHECK_FALSE(index_attrs.has(IFLA_AF_SPEC));
+    CHECK(link_ref(known).to_string() == "\"eth0\"");
+    CHECK(link_ref(if_index{12}).to_string() == "#12");
+    CHECK_THROWS_AS(link::change_request(link_ref(if_index{}), {.up = true}), std::invalid_argument);
+}
+
+TEST_CASE("filtered dump request: IFLA_MASTER and IFLA_LINKINFO/IFLA_INFO_KIND, a header strict checking accepts") {
+    message msg = link::list_request({.master = if_index{4}, .kind = "veth"});
+    CHECK(msg.header().nlmsg_type == RTM_GETLINK);
+    const auto& ifi = msg.family_header<ifinfomsg>();
+    CHECK(ifi.ifi_index == 0);  // strict checking refuses a link dump filtered by index
+    CHECK(ifi.ifi_flags == 0u);
+    CHECK(ifi.ifi_change == 0u);
+    const auto top = attr_table::parse(msg.header(), sizeof(ifinfomsg), IFLA_MAX);
+    CHECK(top.u32(IFLA_MASTER) == 4u);
+    CHECK(top.nested(IFLA_LINKINFO, IFLA_INFO_MAX).str(IFLA_INFO_KIND) == "veth");
+    CHECK(top.u32(IFLA_EXT_MASK) == static_cast<std::uint32_t>(RTEXT_FILTER_SKIP_STATS));
+
+    const auto all = attr_table::parse(link::list_request({}).header(), sizeof(ifinfomsg), IFLA_MAX);
+    CHECK_FALSE(all.has(IFLA_MASTER));
+    CHECK_FALSE(all.has(IFLA_LINKINFO));
 }
 
 TEST_CASE("bridge vlan request carries bridge_vlan_info in IFLA_AF_SPEC") {
@@ -219,6 +299,53 @@ TEST_CASE("route request: default route, link scope without gateway, replace and
     message del = route::remove_request({.dst = pfx("10.5.0.0/16"), .ifindex = if_index{2}});
     CHECK(del.header().nlmsg_type == RTM_DELROUTE);
     CHECK(del.family_header<rtmsg>().rtm_scope == RT_SCOPE_NOWHERE);
+}
+
+TEST_CASE("route lookup request: the destination as a host prefix") {
+    message msg = route::lookup_request(ip("fd00::7"));
+    CHECK(msg.header().nlmsg_type == RTM_GETROUTE);
+    CHECK(msg.family_header<rtmsg>().rtm_family == AF_INET6);
+    CHECK(msg.family_header<rtmsg>().rtm_dst_len == 128);
+    CHECK(attr_table::parse(msg.header(), sizeof(rtmsg), RTA_MAX).address(RTA_DST) == ip("fd00::7"));
+}
+
+TEST_CASE("conntrack: an entry's original tuple, protocol and port are read; its delete sends the tuple back") {
+    message reported(static_cast<std::uint16_t>((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW));
+    reported.put_header<nfgenmsg>().nfgen_family = AF_INET;
+    {
+        nested orig(reported, CTA_TUPLE_ORIG);
+        {
+            nested ips(reported, CTA_TUPLE_IP);
+            reported.put_address(CTA_IP_V4_DST, ip("10.1.2.3"));
+        }
+        nested proto(reported, CTA_TUPLE_PROTO);
+        reported.put_u8(CTA_PROTO_NUM, IPPROTO_UDP);
+        reported.put_u16(CTA_PROTO_DST_PORT, htons(5353));
+    }
+    reported.put_u16(CTA_ZONE, htons(7));
+    const auto e = conntrack::parse_entry(reported.header());
+    REQUIRE(e);
+    CHECK(e->protocol == IPPROTO_UDP);
+    CHECK(e->dst_port == 5353);
+    CHECK(e->zone == htons(7));
+
+    message del = conntrack::remove_request(net::family::v4, *e);
+    CHECK(del.header().nlmsg_type == ((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE));
+    CHECK(del.family_header<nfgenmsg>().nfgen_family == AF_INET);
+    CHECK(del.family_header<nfgenmsg>().version == NFNETLINK_V0);
+    const auto attrs = attr_table::parse(del.header(), sizeof(nfgenmsg), CTA_MAX);
+    const nlattr* tuple = attrs.get(CTA_TUPLE_ORIG);
+    REQUIRE(tuple != nullptr);
+    CHECK((tuple->nla_type & NLA_F_NESTED) != 0);
+    const auto* bytes = static_cast<const std::uint8_t*>(mnl_attr_get_payload(tuple));
+    CHECK(std::vector<std::uint8_t>(bytes, bytes + mnl_attr_get_payload_len(tuple)) == e->tuple);
+    CHECK(attrs.u16(CTA_ZONE) == htons(7));
+    CHECK(attr_table::parse_nested(*tuple, CTA_TUPLE_MAX).nested(CTA_TUPLE_IP, CTA_IP_MAX).address(CTA_IP_V4_DST) ==
+          ip("10.1.2.3"));
+
+    message bare(static_cast<std::uint16_t>((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW));
+    bare.put_header<nfgenmsg>();
+    CHECK_FALSE(conntrack::parse_entry(bare.header()));
 }
 
 TEST_CASE("message refuses to grow past its capacity") {
