@@ -15,9 +15,10 @@ constexpr std::string_view protocol_variables[] = {"CNI_COMMAND", "CNI_CONTAINER
 
 std::string_view name_of(std::string_view entry) { return entry.substr(0, entry.find('=')); }
 
+// One variable the call defines; without a value, one it removes.
 struct setting {
     std::string_view name;
-    const std::optional<std::string>* value;  // nullptr or empty: removed
+    std::optional<std::string_view> value;
 };
 
 }  // namespace
@@ -27,14 +28,17 @@ std::vector<std::string> invoke_environment(const invoke_args& call, inherit fro
 }
 
 std::vector<std::string> invoke_environment(const invoke_args& call, inherit from, const char* const* base) {
-    const std::optional<std::string> command = call.command;
-    std::vector<setting> settings = {{"CNI_COMMAND", &command}};
-    const std::pair<std::string_view, const std::optional<std::string>*> own[] = {
-        {"CNI_CONTAINERID", &call.container_id}, {"CNI_NETNS", &call.netns}, {"CNI_IFNAME", &call.ifname},
-        {"CNI_ARGS", &call.args},                {"CNI_PATH", &call.path}};
-    for (const auto& [name, value] : own)
-        if (*value) settings.push_back({name, value});
-    for (const auto& [name, value] : call.extra) settings.push_back({name, &value});
+    std::vector<setting> settings = {{"CNI_COMMAND", call.command}};
+    auto set_if_given = [&](std::string_view name, const std::optional<std::string>& value) {
+        if (value) settings.push_back({name, *value});
+    };
+    set_if_given("CNI_CONTAINERID", call.container_id);
+    set_if_given("CNI_NETNS", call.netns);
+    set_if_given("CNI_IFNAME", call.ifname);
+    set_if_given("CNI_ARGS", call.args);
+    set_if_given("CNI_PATH", call.path);
+    for (const auto& [name, value] : call.extra)
+        settings.push_back({name, value ? std::optional<std::string_view>(*value) : std::nullopt});
 
     auto replaced = [&](std::string_view name) {
         if (from == inherit::all_but_protocol &&
@@ -51,7 +55,7 @@ std::vector<std::string> invoke_environment(const invoke_args& call, inherit fro
         auto own_begin = env.begin() + inherited;
         env.erase(std::remove_if(own_begin, env.end(), [&](const std::string& e) { return name_of(e) == s.name; }),
                   env.end());
-        if (*s.value) env.push_back(std::string(s.name) + "=" + **s.value);
+        if (s.value) env.push_back(fmt::format("{}={}", s.name, *s.value));
     }
     return env;
 }

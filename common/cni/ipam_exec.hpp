@@ -22,9 +22,9 @@ void ipam_check(const context& ctx);
 void ipam_status(const context& ctx);
 void ipam_gc(const context& ctx);
 
-// IPAM ADD started in the background: the delegate runs (a whole process start, about a millisecond)
-// while the caller works (the bridge creates the bridge and the veth pair); finish() collects its
-// result. Errors are those of ipam_add. Destroying it waits for a delegate never waited for, so no
+// IPAM ADD started in the background: the delegate runs (a whole process start and its store's
+// durable writes) while the caller works (the bridge creates the bridge and the veth pair); finish()
+// collects its result. Errors are those of ipam_add. Destroying it waits for a delegate never waited for, so no
 // zombie is left behind.
 class pending_ipam {
 public:

@@ -50,8 +50,8 @@ struct spawn_plan {
 
 // vfork + execve. glibc's posix_spawn makes over a hundred sigaction calls in the child before the
 // exec, while the parent is suspended; on the VMs Wharf runs on every system call is costly and this
-// parent is an ADD's critical path (measured here: the parent is held 0.26 ms by posix_spawn, 0.10 ms
-// by this). The child shares our memory until execve, so it makes async-signal-safe calls only.
+// parent is an ADD's critical path (docs/costs.md has the measurement). The child shares our memory
+// until execve, so it makes async-signal-safe calls only.
 // Every signal is blocked around the vfork, so no handler of ours can run in the child; the mask is
 // restored just before execve, which resets caught signals to their default. Returns the child's pid,
 // or -errno when the fork, a step before the exec (namespace, dup2, process group) or the exec failed.
