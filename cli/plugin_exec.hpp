@@ -1,13 +1,14 @@
 #pragma once
-// Runs one CNI plugin binary the way libcni's invoke package does: the caller's environment plus the
-// CNI_* variables of this call (ours win over inherited ones), the config on stdin, stdout captured,
-// stderr passed through. No shell is involved.
-#include <nlohmann/json.hpp>
-
+// Runs one CNI plugin binary the way libcni's invoke package does (cni/invoke_*.hpp): the caller's
+// environment plus the CNI_* variables of this call (ours win over inherited ones), the config on
+// stdin, stdout captured, stderr passed through. No shell is involved.
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "cni/invoke_args.hpp"
+#include "cni/invoke_exec.hpp"
 
 namespace wharf::cli {
 
@@ -23,19 +24,13 @@ struct plugin_call {
     bool own_process_group = false;
 };
 
-struct plugin_output {
-    int exit_code = -1;
-    std::string out;
-};
+using plugin_output = cni::exec_output;
 
+// The CNI_* variables of the call replace the inherited ones; those it leaves empty are not set.
 // Throws failure(failed) when the binary cannot be started.
 plugin_output exec_plugin(const std::string& binary, const plugin_call& call, std::string_view stdin_data);
 
-// The environment a plugin call gets, as KEY=VALUE strings (exposed for tests).
-std::vector<std::string> plugin_environment(const plugin_call& call);
-
-// "K1=V1;K2=V2"
-std::string join_cni_args(const std::vector<std::pair<std::string, std::string>>& args);
+using cni::join_cni_args;
 // Parses CNI_ARGS the way cnitool does: ';'-separated K=V pairs, neither side empty.
 // Throws failure(usage) naming the bad pair.
 std::vector<std::pair<std::string, std::string>> parse_cni_args(const std::string& text);

@@ -7,6 +7,9 @@
 #include "cli/plugin_exec.hpp"
 #include "cni/env.hpp"
 #include "cni/error.hpp"
+#include "cni/invoke_args.hpp"
+#include "cni/invoke_exec.hpp"
+#include "cni/invoke_find.hpp"
 #include "cni/result.hpp"
 #include "cni/version.hpp"
 
@@ -90,17 +93,10 @@ runtime::runtime(runtime_options options)
     : options_(std::move(options)), cache_(options_.cache_dir), version_cache_(options_.cache_dir) {}
 
 std::string runtime::find_plugin(const std::string& type) const {
-    if (type.empty() || type.find('/') != std::string::npos || type == "." || type == "..")
-        throw failure(exit_code::invalid_config, "invalid plugin type \"" + type + "\"");
-    std::string searched;
-    for (const auto& dir : options_.path) {
-        std::string candidate = dir + "/" + type;
-        struct stat st {};
-        if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0)
-            return candidate;
-        searched += (searched.empty() ? "" : ":") + dir;
-    }
-    throw failure(exit_code::not_found, "failed to find plugin \"" + type + "\" in path [" + searched + "]",
+    if (!cni::is_plugin_name(type)) throw failure(exit_code::invalid_config, "invalid plugin type \"" + type + "\"");
+    if (auto binary = cni::find_in_path(type, options_.path)) return *binary;
+    throw failure(exit_code::not_found,
+                  "failed to find plugin \"" + type + "\" in path [" + cni::join_cni_path(options_.path) + "]",
                   "set CNI_PATH to the directory holding the plugin binaries");
 }
 
@@ -161,11 +157,8 @@ std::string runtime::invoke(const json& plugin, const std::string& command, cons
     }
     auto o = exec_plugin(binary, call, conf.dump());
     if (o.exit_code == 0) return o.out;
-    json err = json::parse(o.out, nullptr, false);
-    if (err.is_object() && err.contains("code") && err["code"].is_number_unsigned()) {
-        std::string details = err.contains("details") && err["details"].is_string() ? err["details"].get<std::string>() : "";
-        throw plugin_failure(describe(plugin), command, err["code"].get<unsigned>(), err.value("msg", std::string()), details);
-    }
+    if (auto err = cni::decode_error(o.out))
+        throw plugin_failure(describe(plugin), command, err->code, err->msg.value_or(""), err->details.value_or(""));
     std::string out = o.out.substr(0, 400);
     throw plugin_failure(describe(plugin), command, 999,
                          "exited with status " + std::to_string(o.exit_code) + (out.empty() ? "" : ": " + out), "");

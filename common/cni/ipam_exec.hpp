@@ -1,44 +1,49 @@
 #pragma once
-// IPAM delegation: find the plugin named by ipam.type in CNI_PATH, run it (fork/exec, no shell) with
-// the caller's environment and the whole config on stdin, forward its stderr, and return its result or
-// rethrow its error unchanged.
+// IPAM delegation: find the plugin named by ipam.type in CNI_PATH, run it (cni/invoke_*.hpp) with the
+// caller's environment, CNI_COMMAND replaced, and the whole config on stdin, its stderr going to ours,
+// and return its result or rethrow its error unchanged.
 #include <string>
-#include <string_view>
 
 #include "cni/plugin_main.hpp"
 #include "cni/result.hpp"
+#include "sys/child_process.hpp"
 
 namespace wharf::cni {
-
-// Finds an executable `type` in the CNI_PATH directories; throws code 7 if none.
-std::string find_plugin(const std::string& type, const std::vector<std::string>& path);
-
-struct exec_output {
-    int exit_code = -1;
-    std::string out;
-};
-
-// Runs `binary` with the process environment, CNI_COMMAND replaced by `cmd`, and `stdin_data`.
-exec_output exec_plugin(const std::string& binary, command cmd, std::string_view stdin_data);
-
-// The environment a delegate runs with: ours, CNI_COMMAND replaced by `cmd`.
-std::vector<std::string> delegate_environment(command cmd);
-// Throws the failed delegate's own error object as cni::error, or code 999 naming `type`, the exit
-// code and the start of its output when it printed none.
-[[noreturn]] void rethrow_delegate_error(const std::string& type, const exec_output& o);
 
 // The IPAM delegate's name, `ipam.type`; code 7 when it is missing or not a string.
 std::string ipam_type(const net_conf& conf);
 
-// A delegate's ADD answer, already parsed as an object, read in the version it declares (its
-// `cniVersion`, else `fallback_version`).
-result delegate_result(const nlohmann::json& doc, const std::string& fallback_version);
-
-// Each runs ctx.conf.ipam["type"]. On failure the delegate's own error object is rethrown as cni::error.
+// Each runs ctx.conf.ipam["type"]. On failure the delegate's own error object is rethrown as
+// cni::error; one that printed none is code 999 naming the type, the exit code and the start of its
+// output.
 result ipam_add(const context& ctx);
 void ipam_del(const context& ctx);
 void ipam_check(const context& ctx);
 void ipam_status(const context& ctx);
 void ipam_gc(const context& ctx);
+
+// IPAM ADD started in the background: the delegate runs (a whole process start and its store's
+// durable writes) while the caller works (the bridge creates the bridge and the veth pair); finish()
+// collects its result. Errors are those of ipam_add. Destroying it waits for a delegate never waited for, so no
+// zombie is left behind.
+class pending_ipam {
+public:
+    // Finds ipam.type in CNI_PATH and starts it with CNI_COMMAND=ADD and the config on stdin.
+    static pending_ipam start_add(const context& ctx);
+
+    // Reads the delegate's answer and returns its result (in the newest model); throws its error.
+    // A successful answer is returned as soon as the delegate closes its stdout, which may be
+    // before it exits: call confirm() before relying on the result for good.
+    result finish();
+    // Waits for the delegate's exit; throws unless it exited 0.
+    void confirm();
+
+private:
+    pending_ipam(std::string type, std::string version, sys::child_process delegate);
+
+    std::string type_;
+    std::string version_;
+    sys::child_process delegate_;
+};
 
 }  // namespace wharf::cni

@@ -12,7 +12,6 @@
 #include "container_side.hpp"
 #include "firewall.hpp"
 #include "gateway.hpp"
-#include "ipam_async.hpp"
 #include "log/logging.hpp"
 #include "netlink/link.hpp"
 #include "netlink/request.hpp"
@@ -32,14 +31,14 @@ cni::result add(const cni::context& ctx) {
     std::optional<netlink::socket> host_socket, container_socket;
     lazy_nft_socket nft_socket;
     std::optional<shared_state> state;
-    std::optional<pending_ipam> ipam;
+    std::optional<cni::pending_ipam> ipam;
     bool ipam_finished = false;
     undo_stack undo;
 
     // IPAM runs in its own process while this one builds the bridge and the veth pair. It starts
     // first: its process start and its durable writes are the longest step of an ADD.
     if (conf.has_ipam) {
-        ipam.emplace(pending_ipam::start_add(ctx));
+        ipam.emplace(cni::pending_ipam::start_add(ctx));
         undo.push("release the IPAM reservation", [&] {
             if (!ipam_finished) {
                 ipam_finished = true;
@@ -124,7 +123,7 @@ cni::result add(const cni::context& ctx) {
     // A bridge whose MAC was never pinned takes one from its ports: report what it has now.
     if (auto now = netlink::link::find_link(host, br.index); now && now->mac) r.interfaces[0].mac = now->mac->to_string();
     if (ctx.conf.dns) r.dns = *ctx.conf.dns;
-    if (ipam) ipam->confirm();  // the delegate's exit status, read only now (see pending_ipam::finish)
+    if (ipam) ipam->confirm();  // the delegate's exit status, read only now (see cni::pending_ipam::finish)
     undo.dismiss();
     return r;
 }

@@ -30,12 +30,15 @@ struct cni_call {
     bool set_ifname = true;
 };
 
-// The environment a runtime gives a plugin for `call`: CNI_* from the call, PATH and WHARF_RUN_DIR
-// from this process (the test's private run directory), then call.extra_env.
+// The environment a runtime gives a plugin for `call` (cni::invoke_environment): CNI_* from the call,
+// PATH and WHARF_RUN_DIR from this process (the test's private run directory), then call.extra_env;
+// nothing else of this process's environment.
 std::vector<std::string> plugin_environment(const cni_call& call);
 
-// Runs `binary` (a path) with plugin_environment(call) and `stdin_data`.
-run_result run_plugin(const std::string& binary, const cni_call& call, const std::string& stdin_data);
+// Runs `binary` (a path) with plugin_environment(call) and `stdin_data` (cni::exec_plugin), its
+// stderr captured; in the network namespace `netns_fd` when given (see run_plugin_in).
+run_result run_plugin(const std::string& binary, const cni_call& call, const std::string& stdin_data,
+                      int netns_fd = -1);
 
 // The path of a built plugin: WHARF_BIN_DIR/<name>.
 std::string plugin_path(const std::string& name);
