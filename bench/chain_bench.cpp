@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -35,7 +36,7 @@ using clock_type = std::chrono::steady_clock;
 namespace {
 
 struct impl {
-    std::string label, cni_path, dir, network, bridge;
+    std::string label, cni_path, dir, network, bridge, probe_network;
     std::vector<std::string> env;
     std::map<std::string, std::vector<double>> samples;  // "ADD", "CHECK", "DEL" + variant -> ms
     std::map<std::string, int> check_failures;           // variant -> CHECKs that failed
@@ -157,6 +158,16 @@ int main(int argc, char** argv) {
         }
         fs::create_directories(im.dir + "/conf");
         std::ofstream(im.dir + "/conf/10-bench.conflist") << doc.dump();
+        // The probe: the same chain on a bridge and subnet of its own that stays empty, so the growth
+        // table can show, at the same moment, what the Nth container costs beside the first.
+        im.probe_network = im.network + "-probe";
+        doc["name"] = im.probe_network;
+        for (auto& p : doc["plugins"]) {
+            if (p["type"] == "bridge") p["bridge"] = "wbenchp" + std::to_string(k) + "-" + tag;
+            if (p.contains("ipam"))
+                p["ipam"]["ranges"] = json::array({json::array({{{"subnet", "10.22" + std::to_string(k) + ".0.0/16"}}})});
+        }
+        std::ofstream(im.dir + "/conf/20-probe.conflist") << doc.dump();
         im.env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "NETCONFPATH=" + im.dir + "/conf", "CNI_PATH=" + im.cni_path,
                   "WHARF_CACHE_DIR=" + im.dir + "/cache", "WHARF_RUN_DIR=" + im.dir + "/run", "WHARF_NEGOTIATE=off"};
     }
@@ -166,7 +177,10 @@ int main(int argc, char** argv) {
     };
     auto cleanup = [&] {
         for (std::size_t i = 0; i < namespaces.size(); ++i) netns.remove(fs::path(namespaces[i]).filename());
-        for (auto& im : impls) run({"/usr/sbin/ip", "link", "del", im.bridge}, {});
+        for (std::size_t k = 0; k < impls.size(); ++k) {
+            run({"/usr/sbin/ip", "link", "del", impls[k].bridge}, {});
+            run({"/usr/sbin/ip", "link", "del", "wbenchp" + std::to_string(k) + "-" + tag}, {});
+        }
         if (!kernel_floor.empty()) run({"/usr/sbin/ip", "link", "del", "wkf-" + tag}, {});
         fs::remove_all(tmp);
     };
@@ -301,17 +315,43 @@ int main(int argc, char** argv) {
             std::printf("\n");
             std::fflush(stdout);
         };
+        // The probe's ADDs, by container index: measured only near the points (NaN elsewhere).
+        auto print_probe_row = [&](const std::string& label, const std::vector<double>& t) {
+            std::printf("%-22s", label.c_str());
+            for (int p : points) {
+                std::vector<double> around;
+                for (int i = std::max(0, p - 10); i < p; ++i)
+                    if (!std::isnan(t[static_cast<std::size_t>(i)])) around.push_back(t[static_cast<std::size_t>(i)]);
+                std::printf(" %9.2f", pct(around, 0.5));
+            }
+            std::printf("\n");
+        };
         // Interleaved, container by container: the Nth ADD of every implementation (and of the kernel
         // floor) runs at about the same moment, so the machine's drift over a long run shows in every row
         // alike instead of passing for growth in one of them.
-        std::vector<std::vector<double>> t(impls.size());
+        std::vector<std::vector<double>> t(impls.size()), probe_t(impls.size(), std::vector<double>(static_cast<std::size_t>(growth), std::nan("")));
         std::vector<std::vector<std::string>> ns(impls.size());
+        // One resident container keeps each probe network warm, as the measured networks are.
+        std::vector<std::string> probe_resident;
+        for (std::size_t k = 0; k < impls.size(); ++k) {
+            probe_resident.push_back(make_ns("wgp" + tag + "-" + std::to_string(k) + "-resident"));
+            run({wharf, "add", impls[k].probe_network, probe_resident.back()}, impls[k].env);
+        }
         std::vector<double> floor_t;
         std::vector<std::string> floor_ns, floor_ifs;
         for (int i = 0; i < growth; ++i) {
             for (std::size_t k = 0; k < impls.size(); ++k) {
                 ns[k].push_back(make_ns("wg" + tag + "-" + std::to_string(k) + "-" + std::to_string(i)));
                 t[k].push_back(run({wharf, "add", impls[k].network, ns[k].back()}, impls[k].env));
+            }
+            // Near each point, one ADD (and DEL) on the empty probe bridge right after.
+            const bool near_point = std::any_of(points.begin(), points.end(), [&](int p) { return i >= p - 10 && i < p; });
+            for (std::size_t k = 0; k < impls.size() && near_point; ++k) {
+                const std::string probe = make_ns("wgp" + tag + "-" + std::to_string(k) + "-" + std::to_string(i));
+                probe_t[k][static_cast<std::size_t>(i)] = run({wharf, "add", impls[k].probe_network, probe}, impls[k].env);
+                run({wharf, "del", impls[k].probe_network, probe}, impls[k].env);
+                netns.remove(fs::path(probe).filename());
+                namespaces.pop_back();
             }
             // The kernel's share of the growth: the same link, address and route work alone (one static
             // process, no nftables, IPAM or JSON), for containers accumulating on a bridge of its own.
@@ -322,13 +362,20 @@ int main(int argc, char** argv) {
                 floor_t.push_back(run({kernel_floor, "add", "wkf-" + tag, floor_ns.back(), "eth0", address, "10.239.0.1", floor_ifs.back()}, {}));
             }
         }
-        for (std::size_t k = 0; k < impls.size(); ++k) print_row(impls[k].label, t[k]);
+        for (std::size_t k = 0; k < impls.size(); ++k) {
+            print_row(impls[k].label, t[k]);
+            print_probe_row(impls[k].label + ", empty bridge", probe_t[k]);
+        }
         if (!kernel_floor.empty()) print_row("kernel floor", floor_t);
         for (std::size_t k = 0; k < impls.size(); ++k)
             for (const auto& n : ns[k]) {
                 run({wharf, "del", impls[k].network, n}, impls[k].env);
                 netns.remove(fs::path(n).filename());
             }
+        for (std::size_t k = 0; k < impls.size(); ++k) {
+            run({wharf, "del", impls[k].probe_network, probe_resident[k]}, impls[k].env);
+            netns.remove(fs::path(probe_resident[k]).filename());
+        }
         for (std::size_t i = 0; i < floor_ns.size(); ++i) {
             run({kernel_floor, "del", floor_ifs[i]}, {});
             netns.remove(fs::path(floor_ns[i]).filename());
