@@ -2,6 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 
 #include "cli/plugin_exec.hpp"
@@ -132,9 +135,7 @@ std::string runtime::chain_version(const network_list& list) {
     for (const auto& plugin : list.plugins) {
         std::string type = plugin_type(plugin);
         auto versions = supported_versions(find_plugin(type));
-        std::string joined;
-        for (const auto& v : versions) joined += (joined.empty() ? "" : ", ") + v;
-        summary += "; " + type + " supports " + joined;
+        summary += fmt::format("; {} supports {}", type, fmt::join(versions, ", "));
         supported.push_back(std::move(versions));
     }
     auto v = negotiate_version(wanted, supported);
@@ -258,9 +259,7 @@ void runtime::gc(const network_list& list, const std::vector<gc_attachment>& val
         }
     }
     if (!errors.empty()) {
-        std::string all;
-        for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
-        throw failure(exit_code::failed, all);
+        throw failure(exit_code::failed, fmt::format("{}", fmt::join(errors, "\n")));
     }
 }
 

@@ -1,5 +1,8 @@
 #include "cni/config.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "cni/error.hpp"
 #include "cni/json_field.hpp"
 #include "cni/version.hpp"
@@ -78,10 +81,8 @@ net_conf parse_net_conf(std::string_view stdin_data, command cmd) {
     c.cni_version = get_string(doc, "cniVersion");
     if (c.cni_version.empty()) c.cni_version = "0.1.0";
     if (!is_supported_version(c.cni_version)) {
-        std::string supported;
-        for (auto v : supported_versions) supported += (supported.empty() ? "" : ", ") + std::string(v);
         throw error(code::incompatible_version, "incompatible CNI versions",
-                    "config is \"" + c.cni_version + "\", plugin supports [" + supported + "]");
+                    fmt::format("config is \"{}\", plugin supports [{}]", c.cni_version, fmt::join(supported_versions, ", ")));
     }
     if (cmd == command::check && !version_at_least(c.cni_version, "0.4.0"))
         throw error(code::incompatible_version, "config version does not allow CHECK",
