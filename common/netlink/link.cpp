@@ -9,19 +9,16 @@
 #include <cerrno>
 #include <stdexcept>
 
+#include "base/in_quotes.hpp"
 #include "netlink/attr_parser.hpp"
 #include "netlink/error.hpp"
 #include "netlink/request.hpp"
 
 namespace wharf::netlink {
 
-namespace {
-std::string quoted(std::string_view name) { return "\"" + std::string(name) + "\""; }
-}  // namespace
-
 std::string link_ref::to_string() const {
-    if (!name.empty()) return quoted(name);
-    return "#" + std::to_string(index.value);
+    if (!name.empty()) return in_quotes(name);
+    return std::string("#").append(std::to_string(index.value));
 }
 
 namespace link {
@@ -77,7 +74,7 @@ std::string describe(const changes& c) {
     if (c.master) word(*c.master ? "master #" + std::to_string(c.master->value) : "nomaster");
     if (c.mtu) word("mtu " + std::to_string(*c.mtu));
     if (c.mac) word("address " + c.mac->to_string());
-    if (c.alias) word("alias " + quoted(*c.alias));
+    if (c.alias) word("alias " + in_quotes(*c.alias));
     if (c.netns_fd) word("netns fd " + std::to_string(*c.netns_fd));
     if (c.arp_notify) word("arp_notify " + on_off(*c.arp_notify));
     if (c.port.hairpin) word("hairpin " + on_off(*c.port.hairpin));
@@ -122,19 +119,19 @@ message create_dummy_request(const dummy_options& o) {
 
 void create_bridge(socket& sock, const bridge_options& options) {
     message msg = create_bridge_request(options);
-    sock.request(msg, "create bridge " + quoted(options.name));
+    sock.request(msg, "create bridge " + in_quotes(options.name));
 }
 
 void create_veth(socket& sock, const veth_options& options) {
     message msg = create_veth_request(options);
-    std::string what = "create veth " + quoted(options.name) + "/" + quoted(options.peer_name);
+    std::string what = "create veth " + in_quotes(options.name) + "/" + in_quotes(options.peer_name);
     if (options.peer_netns_fd >= 0) what += " (peer in another netns)";
     sock.request(msg, what);
 }
 
 void create_dummy(socket& sock, const dummy_options& options) {
     message msg = create_dummy_request(options);
-    sock.request(msg, "create dummy " + quoted(options.name));
+    sock.request(msg, "create dummy " + in_quotes(options.name));
 }
 
 link_info parse_link(const nlmsghdr& nlh) {
@@ -184,7 +181,7 @@ message list_request(const link_filter& filter) {
 std::vector<link_info> list_links(socket& sock, const link_filter& filter) {
     message msg = list_request(filter);
     std::string what = "list links";
-    if (!filter.kind.empty()) what += " of kind " + quoted(filter.kind);
+    if (!filter.kind.empty()) what += " of kind " + in_quotes(filter.kind);
     if (filter.master) what += " on master #" + std::to_string(filter.master.value);
     std::vector<link_info> links;
     sock.dump(msg, what, [&](const nlmsghdr& nlh) {
@@ -251,7 +248,7 @@ void rename(socket& sock, if_index index, std::string_view new_name) {
     // By index: with an index, IFLA_IFNAME is the new name rather than the link to change.
     message msg = link_message(RTM_NEWLINK, 0, index);
     msg.put_strz(IFLA_IFNAME, new_name);
-    sock.request(msg, "rename link #" + std::to_string(index.value) + " to " + quoted(new_name));
+    sock.request(msg, "rename link #" + std::to_string(index.value) + " to " + in_quotes(new_name));
 }
 
 void set_vlan_filtering(socket& sock, const link_ref& bridge, bool on) {

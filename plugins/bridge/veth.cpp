@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "base/in_quotes.hpp"
 #include "base/os_error.hpp"
 #include "cni/error.hpp"
 #include "cni/owner_tag.hpp"
@@ -26,8 +27,6 @@ std::string random_host_name() {
     std::snprintf(buf, sizeof buf, "veth%08x", r);
     return buf;
 }
-
-std::string in_quotes(const std::string& s) { return "\"" + s + "\""; }
 
 // Set only when on: a new port has them off.
 std::optional<bool> when_on(bool on) { return on ? std::optional<bool>(true) : std::nullopt; }
