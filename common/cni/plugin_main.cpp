@@ -20,12 +20,19 @@ namespace wharf::cni {
 
 namespace {
 
+// Far beyond any real network config (with its prevResult and runtime arguments), and small
+// enough that a runaway writer on stdin cannot make the plugin hold more.
+constexpr std::size_t max_stdin_bytes = 4u << 20;
+
 std::string read_all_stdin() {
     std::string data;
     char buf[16384];
     for (;;) {
         ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
         if (n > 0) {
+            if (data.size() + static_cast<std::size_t>(n) > max_stdin_bytes)
+                throw error(code::decoding_failure, "network config on stdin is too large",
+                            "more than " + std::to_string(max_stdin_bytes >> 20) + " MiB; a config is read whole, up to that limit");
             data.append(buf, static_cast<std::size_t>(n));
         } else if (n == 0) {
             break;

@@ -1,6 +1,15 @@
 // The loopback plugin run as a separate process, exactly as a runtime runs it, for every spec version.
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
 
 #include "cni/version.hpp"
 #include "support/plugin_runner.hpp"
@@ -159,5 +168,64 @@ TEST_CASE("bad input end to end: the right code, a msg, details, nothing on stde
         CHECK(j.contains("details"));
     }
     unlink(regular_file);
+    CHECK_FALSE(lo_is_up(ns));
+}
+
+// Starts `binary` as run_plugin does, but feeds its stdin `total` bytes of spaces from a small buffer,
+// so that this process stays small: the child's peak RSS (from wait4) is then the plugin's own, not
+// this process's memory that a vfork child borrows until it execs.
+struct fed_run {
+    std::string out;
+    int status = -1;
+    long max_rss_kib = -1;
+};
+fed_run run_fed(const std::string& binary, const cni_call& call, std::size_t total) {
+    int in[2], out[2];
+    REQUIRE(pipe2(in, O_CLOEXEC) == 0);
+    REQUIRE(pipe2(out, O_CLOEXEC) == 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    std::vector<std::string> env = plugin_environment(call);
+    std::vector<char*> envp;
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    std::string path = binary;
+    char* argv[] = {path.data(), nullptr};
+    pid_t pid = -1;
+    const int rc = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv, envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    close(in[0]);
+    close(out[1]);
+    REQUIRE(rc == 0);
+    signal(SIGPIPE, SIG_IGN);
+    const std::string chunk(1u << 20, ' ');
+    for (std::size_t sent = 0; sent < total;) {
+        const ssize_t n = write(in[1], chunk.data(), std::min(chunk.size(), total - sent));
+        if (n <= 0) break;  // EPIPE: the plugin stopped reading
+        sent += static_cast<std::size_t>(n);
+    }
+    close(in[1]);
+    fed_run r;
+    char buf[4096];
+    for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) r.out.append(buf, static_cast<std::size_t>(n));
+    close(out[0]);
+    rusage usage{};
+    REQUIRE(wait4(pid, &r.status, 0, &usage) == pid);
+    r.max_rss_kib = usage.ru_maxrss;
+    return r;
+}
+
+TEST_CASE("stdin is read up to 4 MiB: 100 MB of white space is refused in bounded memory") {
+    netns_sandbox ns("wlo");
+    auto r = run_fed(plugin_path("loopback"), {.command = "ADD", .netns = ns.path()}, 100u << 20);
+    CHECK(WIFEXITED(r.status));
+    CHECK(WEXITSTATUS(r.status) != 0);
+    auto j = json::parse(r.out, nullptr, false);
+    REQUIRE_MESSAGE(j.is_object(), "stdout: ", r.out);
+    CHECK(j["code"] == 6);
+    CHECK(j["details"].get<std::string>().find("4 MiB") != std::string::npos);
+    CHECK(r.max_rss_kib < 24 * 1024);  // reading it all would take over 100 MiB
     CHECK_FALSE(lo_is_up(ns));
 }
