@@ -1,5 +1,7 @@
 #include "cni/version.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <charconv>
 
 namespace wharf::cni {

@@ -1,6 +1,7 @@
 // host-local's pure parts: range parsing and defaults, every config error, iteration order, requested
 // addresses, and the ipam config as a whole.
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <set>
 #include <stdexcept>
