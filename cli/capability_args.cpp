@@ -1,5 +1,7 @@
 #include "cli/capability_args.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "cli/failure.hpp"
 #include "cli/port_mapping.hpp"
 #include "net/mac.hpp"

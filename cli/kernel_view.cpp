@@ -3,6 +3,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
+#include <nlohmann/json.hpp>
+
 #include <map>
 #include <optional>
 

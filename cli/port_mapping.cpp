@@ -1,5 +1,7 @@
 #include "cli/port_mapping.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <charconv>
 #include <vector>
 

@@ -2,6 +2,8 @@
 
 #include <linux/netlink.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 
 #include "cli/container_id.hpp"
