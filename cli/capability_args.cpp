@@ -1,9 +1,8 @@
 #include "cli/capability_args.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "cli/failure.hpp"
 #include "cli/port_mapping.hpp"
+#include "json/json.hpp"
 #include "net/mac.hpp"
 #include "net/prefix.hpp"
 

@@ -3,11 +3,10 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
-#include <nlohmann/json.hpp>
-
 #include <map>
 #include <optional>
 
+#include "json/json.hpp"
 #include "netlink/addr.hpp"
 #include "netlink/link.hpp"
 #include "netlink/route.hpp"

@@ -1,11 +1,10 @@
 #include "cli/port_mapping.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <charconv>
 #include <vector>
 
 #include "cli/failure.hpp"
+#include "json/json.hpp"
 #include "net/ip_address.hpp"
 
 namespace wharf::cli {

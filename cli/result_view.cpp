@@ -1,6 +1,6 @@
 #include "cli/result_view.hpp"
 
-#include <nlohmann/json.hpp>
+#include "json/json.hpp"
 
 namespace wharf::cli {
 

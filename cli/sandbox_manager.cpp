@@ -2,11 +2,10 @@
 
 #include <linux/netlink.h>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 
 #include "cli/container_id.hpp"
+#include "json/json.hpp"
 #include "netlink/link.hpp"
 #include "netns/netns.hpp"
 

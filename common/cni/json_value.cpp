@@ -1,6 +1,6 @@
 #include "cni/json_value.hpp"
 
-#include <nlohmann/json.hpp>
+#include "json/json.hpp"
 
 namespace wharf::cni {
 

@@ -1,7 +1,7 @@
 #pragma once
 // cni::json_value: an immutable JSON value held by a struct whose header must not cost its includers
 // nlohmann/json (cni::net_conf is included by nearly every plugin file; few of them read JSON). Only
-// the type is declared here; code that reads the value includes <nlohmann/json.hpp> (cni/json_field.hpp
+// the type is declared here; code that reads the value includes "json/json.hpp" (cni/json_field.hpp
 // does) and uses it as a `const nlohmann::json&`, like a std::reference_wrapper. Copies share the value.
 #include <nlohmann/json_fwd.hpp>
 

@@ -1,8 +1,8 @@
 #include "cni/version.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <charconv>
+
+#include "json/json.hpp"
 
 namespace wharf::cni {
 

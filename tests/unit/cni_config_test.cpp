@@ -1,9 +1,9 @@
 #include <doctest/doctest.h>
-#include <nlohmann/json.hpp>
 
 #include "cni/config.hpp"
 #include "cni/error.hpp"
 #include "cni/version.hpp"
+#include "json/json.hpp"
 
 using namespace wharf::cni;
 

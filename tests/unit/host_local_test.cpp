@@ -1,7 +1,6 @@
 // host-local's pure parts: range parsing and defaults, every config error, iteration order, requested
 // addresses, and the ipam config as a whole.
 #include <doctest/doctest.h>
-#include <nlohmann/json.hpp>
 
 #include <set>
 #include <stdexcept>
@@ -10,6 +9,7 @@
 #include "allocator.hpp"
 #include "cni/error.hpp"
 #include "ipam_conf.hpp"
+#include "json/json.hpp"
 #include "range_set.hpp"
 #include "resolv_conf.hpp"
 
