@@ -23,11 +23,11 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "cli/named_netns.hpp"
+#include "json/json.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;

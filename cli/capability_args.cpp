@@ -2,6 +2,7 @@
 
 #include "cli/failure.hpp"
 #include "cli/port_mapping.hpp"
+#include "json/json.hpp"
 #include "net/mac.hpp"
 #include "net/prefix.hpp"
 

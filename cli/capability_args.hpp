@@ -1,7 +1,7 @@
 #pragma once
 // Capability arguments from the command line: CAP_ARGS (a JSON object, as cnitool reads it) merged
 // with the flags people type: -p/--publish (portMappings), --ip (ips), --mac (mac), --cap KEY=JSON.
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "cli/args.hpp"
 

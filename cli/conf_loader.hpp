@@ -8,11 +8,11 @@
 //  - a file that does not parse stops the search with an error naming it (libcni does the same);
 //  - "cniVersions" (a list) picks the highest version not newer than 1.1.0, "disableCheck" and
 //    "disableGC" take a boolean or the strings "true"/"false".
-#include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "json/json.hpp"
 
 namespace wharf::cli {
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 
+#include "json/json.hpp"
 #include "netlink/addr.hpp"
 #include "netlink/link.hpp"
 #include "netlink/route.hpp"

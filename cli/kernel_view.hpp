@@ -2,7 +2,7 @@
 // What the kernel says about a namespace, as JSON for `wharf inspect` and `wharf net inspect`:
 // links with their addresses, routes, and for each veth the end on the other side (the pairing people
 // otherwise find by comparing ifindex numbers by hand).
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <string>
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cli/failure.hpp"
+#include "json/json.hpp"
 #include "net/ip_address.hpp"
 
 namespace wharf::cli {

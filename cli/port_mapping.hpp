@@ -1,7 +1,7 @@
 #pragma once
 // Published ports as `docker run -p` writes them, turned into the "portMappings" capability argument
 // the portmap plugin reads: [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp|sctp].
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
 #include <string>

@@ -4,12 +4,12 @@
 //   <cache_dir>/results/<network>-<containerID>-<ifname>
 //   {"kind":"cniCacheV1","containerId","config":<base64 of the list's bytes>,"ifName","networkName",
 //    "netns"?, "cniArgs"?, "capabilityArgs"?, "result"}
-#include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "json/json.hpp"
 
 namespace wharf::cli {
 

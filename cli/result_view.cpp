@@ -1,5 +1,7 @@
 #include "cli/result_view.hpp"
 
+#include "json/json.hpp"
+
 namespace wharf::cli {
 
 using nlohmann::json;

@@ -1,7 +1,7 @@
 #pragma once
 // Reading a CNI result (any 0.3.0+ shape) for display: which addresses are the container's, which
 // interfaces are on the host side.
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <string>
 #include <vector>

@@ -11,8 +11,6 @@
 // answers. When every plugin supports the list's version (the usual case) nothing changes; when one
 // does not (the reference plugins stop at 1.0.0), the highest version all of them support that is
 // not newer than the list's is used instead of failing.
-#include <nlohmann/json.hpp>
-
 #include <map>
 #include <optional>
 #include <string>
@@ -23,6 +21,7 @@
 #include "cli/failure.hpp"
 #include "cli/result_cache.hpp"
 #include "cli/version_cache.hpp"
+#include "json/json.hpp"
 
 namespace wharf::cli {
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "cli/container_id.hpp"
+#include "json/json.hpp"
 #include "netlink/link.hpp"
 #include "netns/netns.hpp"
 

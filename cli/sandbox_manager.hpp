@@ -3,7 +3,7 @@
 // removes sandboxes, attaches them to networks (CNI ADD through cli::runtime, interface eth0, eth1,
 // ...) and detaches them (DEL), keeping a sandbox_record so that removing a sandbox DELs every
 // attachment it has.
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <optional>
 #include <string>

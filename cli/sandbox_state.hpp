@@ -2,12 +2,12 @@
 // The record `wharf` keeps per sandbox (WHARF_STATE_DIR/<name>.json, default /run/wharf/sandboxes):
 // its namespace, how it was made, and each network attachment with what DEL needs again (network,
 // interface, capability and CNI arguments). The CNI result itself is in the libcni result cache.
-#include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "json/json.hpp"
 
 namespace wharf::cli {
 

@@ -7,11 +7,11 @@
 // Best effort throughout: an unreadable or corrupt file is a miss, a failed write only a log line.
 #include <sys/stat.h>
 
-#include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "json/json.hpp"
 
 namespace wharf::cli {
 

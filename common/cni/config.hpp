@@ -1,7 +1,8 @@
 #pragma once
 // The network configuration a plugin reads on stdin: the keys every plugin shares.
-// Each plugin parses its own keys from `raw`.
-#include <nlohmann/json.hpp>
+// Each plugin parses its own keys from `raw` into its own typed config. The JSON members are
+// cni::json_value, so this header costs its includers no nlohmann/json.
+#include <nlohmann/json_fwd.hpp>
 
 #include <functional>
 #include <optional>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "cni/env.hpp"
+#include "cni/json_value.hpp"
 #include "cni/result.hpp"
 
 namespace wharf::cni {
@@ -24,19 +26,19 @@ struct net_conf {
     std::string cni_version;
     std::string name;
     std::string type;
-    nlohmann::json capabilities = nlohmann::json::object();
-    nlohmann::json runtime_config = nlohmann::json::object();  // "runtimeConfig"
-    nlohmann::json args = nlohmann::json::object();            // "args"
-    nlohmann::json ipam = nlohmann::json::object();            // "ipam" (object; may be empty)
-    std::optional<dns_config> dns;                             // "dns", when present and non-empty
-    std::optional<result> prev_result;                         // "prevResult", read in cni_version's shape
-    std::vector<attachment> valid_attachments;                 // "cni.dev/valid-attachments" (GC)
+    json_value capabilities;                    // "capabilities" (these four: objects, empty if absent)
+    json_value runtime_config;                  // "runtimeConfig"
+    json_value args;                            // "args"
+    json_value ipam;                            // "ipam"
+    std::optional<dns_config> dns;              // "dns", when present and non-empty
+    std::optional<result> prev_result;          // "prevResult", read in cni_version's shape
+    std::vector<attachment> valid_attachments;  // "cni.dev/valid-attachments" (GC)
     std::string log_file;   // "logFile"
     std::string log_level;  // "logLevel"
     // DEL only: per-request input (runtimeConfig, args, prevResult) it could not read and went on
     // without, one line each; plugin_main logs them once logging is configured.
     std::vector<std::string> ignored;
-    nlohmann::json raw;     // the whole document
+    json_value raw;         // the whole document
 };
 
 // Parses stdin. Keys are matched as the reference plugins match them (cni/json_field.hpp).

@@ -4,9 +4,9 @@
 // the wanted one under case folding. A runtime that works with the reference (containerd sends
 // "HostPort", "ContainerPort", ... because go-cni's structs carry no JSON tags) works with Wharf.
 // Every plugin reads JSON objects through these; none compares keys itself.
-#include <nlohmann/json.hpp>
-
 #include <string_view>
+
+#include "json/json.hpp"
 
 namespace wharf::cni {
 

@@ -1,7 +1,8 @@
 #pragma once
 // cni::result: ONE internal model (the newest spec, 1.1.0) and conversion to and from the JSON of
-// every spec version (1.1.0, 1.0.0, 0.4.0, 0.3.1, 0.3.0, 0.2.0, 0.1.0) at the edges.
-#include <nlohmann/json.hpp>
+// every spec version (1.1.0, 1.0.0, 0.4.0, 0.3.1, 0.3.0, 0.2.0, 0.1.0) at the edges. Only the JSON
+// type is declared here: code that converts includes "json/json.hpp" itself.
+#include <nlohmann/json_fwd.hpp>
 
 #include <optional>
 #include <string>

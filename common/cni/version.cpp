@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "json/json.hpp"
+
 namespace wharf::cni {
 
 std::optional<semver> parse_semver(std::string_view text) {

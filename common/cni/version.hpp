@@ -1,6 +1,6 @@
 #pragma once
 // Spec versions: which ones Wharf speaks, comparison, and the VERSION command's answer.
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <array>
 #include <optional>

@@ -1,8 +1,6 @@
 #pragma once
 // bridge_conf: every key the reference bridge plugin reads, plus Wharf's `isolation`, parsed and
 // validated in one place. A bad value throws cni::error code 7 naming the key and the value.
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-// The bridge plugin's CNI commands (see docs/bridge.md). Each reads its own keys from ctx.conf.raw.
+// The bridge plugin's CNI commands (see docs/bridge.md). Each reads its keys with parse_bridge_conf.
 #include "cni/plugin_main.hpp"
 
 namespace wharf::bridge {

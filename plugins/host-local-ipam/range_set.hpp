@@ -3,7 +3,7 @@
 // a gateway; a range set is a list of ranges of one family, from which one address is taken.
 // Parsing applies the reference plugin's defaults and rejects every inconsistency as config error 7
 // naming the key and the value. Pure: no I/O.
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
 #include <string>

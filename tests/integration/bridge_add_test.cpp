@@ -6,9 +6,9 @@
 #include <fstream>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
 #include <string>
 
+#include "json/json.hpp"
 #include "support/bridge_world.hpp"
 
 using namespace wharf::test;

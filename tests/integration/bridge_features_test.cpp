@@ -4,12 +4,12 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "json/json.hpp"
 #include "support/bridge_world.hpp"
 
 using namespace wharf::test;

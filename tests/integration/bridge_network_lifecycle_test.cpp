@@ -5,10 +5,10 @@
 // bridge and portmap plugins chained as a runtime runs them.
 #include <doctest/doctest.h>
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 
+#include "json/json.hpp"
 #include "netlink/socket.hpp"
 #include "netns/netns.hpp"
 #include "nft/list.hpp"

@@ -2,13 +2,13 @@
 // plugin, sandboxes and --net modes, connect/disconnect and inspect with the reference bridge and
 // host-local (ipMasq off: no iptables needed), each test on its own bridge, subnet and temp dirs.
 #include <doctest/doctest.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "cli/container_id.hpp"
+#include "json/json.hpp"
 #include "support/sandbox.hpp"
 
 using namespace wharf::test;

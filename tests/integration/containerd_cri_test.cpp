@@ -7,7 +7,6 @@
 // WHARF_CRI_PLUGINS=reference runs the same scenario against the reference plugins in /usr/lib/cni
 // (a development aid: it skips the assertions on Wharf's log).
 #include <doctest/doctest.h>
-#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +22,7 @@
 
 #include "containerd_instance.hpp"
 #include "cri_client.hpp"
+#include "json/json.hpp"
 #include "support/bridge_world.hpp"
 
 namespace {

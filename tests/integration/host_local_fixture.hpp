@@ -2,7 +2,6 @@
 // Shared by host-local's integration tests: a private data directory (mkdtemp, removed on every path),
 // a unique network name, configs, and runs of the built plugin (or the reference one) as a runtime does.
 #include <doctest/doctest.h>
-#include <nlohmann/json.hpp>
 #include <stdlib.h>
 
 #include <filesystem>
@@ -11,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "json/json.hpp"
 #include "support/plugin_runner.hpp"
 #include "support/sandbox.hpp"
 

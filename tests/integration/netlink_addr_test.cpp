@@ -7,9 +7,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <nlohmann/json.hpp>
 #include <string>
 
+#include "json/json.hpp"
 #include "netlink/addr.hpp"
 #include "netlink/error.hpp"
 #include "netlink/link.hpp"

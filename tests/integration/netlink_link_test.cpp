@@ -7,11 +7,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
 #include <string>
 
+#include "json/json.hpp"
 #include "netlink/bridge_port.hpp"
 #include "netlink/error.hpp"
 #include "netlink/link.hpp"

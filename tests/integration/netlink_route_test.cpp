@@ -6,10 +6,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
+#include "json/json.hpp"
 #include "netlink/addr.hpp"
 #include "netlink/error.hpp"
 #include "netlink/link.hpp"

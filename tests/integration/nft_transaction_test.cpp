@@ -17,12 +17,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "json/json.hpp"
 #include "net/ip_address.hpp"
 #include "net/prefix.hpp"
 #include "netlink/socket.hpp"

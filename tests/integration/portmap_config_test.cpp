@@ -2,11 +2,11 @@
 // traffic, snat false, an older spec version, and concurrent ADDs racing for one host port.
 #include <doctest/doctest.h>
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "json/json.hpp"
 #include "support/portmap_world.hpp"
 
 using namespace wharf::test;

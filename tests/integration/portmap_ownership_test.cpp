@@ -3,9 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 #include <string>
 
+#include "json/json.hpp"
 #include "support/portmap_world.hpp"
 
 using namespace wharf::test;

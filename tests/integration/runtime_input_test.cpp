@@ -4,9 +4,9 @@
 // decoder reads them; and DELs that must not fail on per-request input they do not need.
 #include <doctest/doctest.h>
 
-#include <nlohmann/json.hpp>
 #include <string>
 
+#include "json/json.hpp"
 #include "support/portmap_world.hpp"
 
 using namespace wharf::test;

@@ -3,12 +3,11 @@
 // runs inside it, so bridges, veths, sysctls and nftables tables never touch the real host),
 // container namespaces, an optional "outside" namespace joined to the host by a veth, a unique
 // bridge name and subnets, and a temporary IPAM data directory. Everything goes on destruction.
-#include <nlohmann/json.hpp>
-
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "json/json.hpp"
 #include "support/netns_exec.hpp"
 #include "support/plugin_runner.hpp"
 #include "support/sandbox.hpp"

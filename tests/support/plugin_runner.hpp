@@ -1,11 +1,11 @@
 #pragma once
 // plugin_runner: runs a built plugin exactly as a runtime does: CNI_* variables in the environment,
 // the config on stdin, the result (or error) read from stdout.
-#include <nlohmann/json.hpp>
-
 #include <map>
 #include <string>
 #include <vector>
+
+#include "json/json.hpp"
 
 namespace wharf::test {
 

@@ -4,11 +4,10 @@
 // outside namespace stands for a remote client, and containers are attached by chaining our bridge
 // plugin into our portmap plugin through prevResult, as a runtime running a conflist does.
 // Listeners started in containers are killed, and everything else is removed, on destruction.
-#include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
+#include "json/json.hpp"
 #include "support/bridge_world.hpp"
 
 namespace wharf::test {

@@ -1,11 +1,10 @@
 // The bridge plugin's pure parts: config parsing and validation, gateway planning.
 #include <doctest/doctest.h>
 
-#include <nlohmann/json.hpp>
-
 #include "bridge_conf.hpp"
 #include "cni/error.hpp"
 #include "gateway.hpp"
+#include "json/json.hpp"
 
 using namespace wharf;
 using namespace wharf::bridge;

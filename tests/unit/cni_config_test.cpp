@@ -3,6 +3,7 @@
 #include "cni/config.hpp"
 #include "cni/error.hpp"
 #include "cni/version.hpp"
+#include "json/json.hpp"
 
 using namespace wharf::cni;
 
@@ -26,8 +27,8 @@ TEST_CASE("the shared keys are read") {
     CHECK(c.cni_version == "1.0.0");
     CHECK(c.name == "net-1");
     CHECK(c.type == "bridge");
-    CHECK(c.capabilities["portMappings"] == true);
-    CHECK(c.ipam["type"] == "host-local");
+    CHECK(c.capabilities.get().at("portMappings") == true);
+    CHECK(c.ipam.get().at("type") == "host-local");
     REQUIRE(c.dns);
     CHECK(c.dns->nameservers.at(0) == "10.0.0.1");
     CHECK(c.log_level == "debug");
@@ -108,10 +109,10 @@ TEST_CASE("the shared keys are matched as the reference's decoder matches them, 
     CHECK(c.cni_version == "1.0.0");
     CHECK(c.name == "net-1");
     CHECK(c.type == "bridge");
-    CHECK(c.capabilities.contains("portMappings"));
-    CHECK(c.runtime_config.contains("portMappings"));
-    CHECK(c.args.contains("cni"));
-    CHECK(c.ipam["type"] == "host-local");
+    CHECK(c.capabilities.get().contains("portMappings"));
+    CHECK(c.runtime_config.get().contains("portMappings"));
+    CHECK(c.args.get().contains("cni"));
+    CHECK(c.ipam.get().at("type") == "host-local");
     REQUIRE(c.dns);
     CHECK(c.dns->nameservers.at(0) == "10.0.0.1");
     CHECK(c.dns->domain == "d");
@@ -142,8 +143,8 @@ TEST_CASE("DEL goes on without per-request input it cannot read; ADD and CHECK r
         CHECK(code_of(*conf, command::check) != 0);
         net_conf c = parse_net_conf(*conf, command::del);
         CHECK(c.ignored.size() == 1);
-        CHECK(c.runtime_config.is_object());
-        CHECK(c.args.is_object());
+        CHECK(c.runtime_config.get().is_object());
+        CHECK(c.args.get().is_object());
         CHECK_FALSE(c.prev_result);
     }
     CHECK(code_of(bad_runtime, command::add) == 7);

@@ -5,12 +5,12 @@
 #include <sys/wait.h>
 
 #include <cerrno>
-#include <nlohmann/json.hpp>
 
 #include "base/os_error.hpp"
 #include "cni/invoke_args.hpp"
 #include "cni/invoke_exec.hpp"
 #include "cni/invoke_find.hpp"
+#include "json/json.hpp"
 #include "support/plugin_runner.hpp"
 #include "support/script_dir.hpp"
 

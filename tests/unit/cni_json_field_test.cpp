@@ -2,9 +2,8 @@
 // encoding/json) matches them, the exact key first, then any key equal under case folding.
 #include <doctest/doctest.h>
 
-#include <nlohmann/json.hpp>
-
 #include "cni/json_field.hpp"
+#include "json/json.hpp"
 
 using namespace wharf::cni;
 using nlohmann::json;

@@ -3,6 +3,7 @@
 #include "cni/error.hpp"
 #include "cni/result.hpp"
 #include "cni/version.hpp"
+#include "json/json.hpp"
 
 using namespace wharf::cni;
 using nlohmann::json;

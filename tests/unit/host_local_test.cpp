@@ -9,6 +9,7 @@
 #include "allocator.hpp"
 #include "cni/error.hpp"
 #include "ipam_conf.hpp"
+#include "json/json.hpp"
 #include "range_set.hpp"
 #include "resolv_conf.hpp"
 

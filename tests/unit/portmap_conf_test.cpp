@@ -3,11 +3,11 @@
 
 #include <netinet/in.h>
 
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "cni/error.hpp"
 #include "conditions.hpp"
+#include "json/json.hpp"
 #include "layout.hpp"
 #include "portmap_conf.hpp"
 
