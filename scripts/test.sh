@@ -7,13 +7,13 @@ cd "$(dirname "$0")/.."
 
 jobs=$(nproc)
 echo "== release build (static plugins)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWHARF_WERROR=ON >/dev/null
 ninja -C build -j"$jobs" all header_check  # header_check: every header compiles on its own
 echo "== unit and integration tests (release)"
 ctest --test-dir build -L 'unit|integration' --output-on-failure -j2
 
 echo "== sanitizer build (ASan + UBSan)"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWHARF_SANITIZE=ON >/dev/null
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWHARF_SANITIZE=ON -DWHARF_WERROR=ON >/dev/null
 ninja -C build-asan -j"$jobs"
 echo "== unit and integration tests (ASan + UBSan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
