@@ -37,6 +37,10 @@ namespace wharf::cli {
 
 namespace {
 
+constexpr const char* built_in_conflist =
+#include "demo_network.inc"
+    ;
+
 using nlohmann::json;
 namespace fs = std::filesystem;
 
@@ -102,7 +106,9 @@ struct sandbox_on_network {
 // `undo_`, so it is still alive when the stack unwinds (after an error or Ctrl-C as much as at the end).
 class demo_run {
 public:
-    demo_run(settings env, std::string network) : s_(std::move(env)), network_(std::move(network)) {}
+    // `built_in_allowed`: NET was not chosen, so the demo's own network may stand in for a missing one.
+    demo_run(settings env, std::string network, bool built_in_allowed)
+        : s_(std::move(env)), network_(std::move(network)), built_in_allowed_(built_in_allowed) {}
 
     int run(const std::string& conf_dir) {
         use_private_state(conf_dir);
@@ -148,7 +154,7 @@ private:
             cleaned_.push_back("temporary files");
         });
 
-        auto original = load_network(conf_dir, network_);
+        auto original = find_network(conf_dir);
         json doc = json::parse(original.bytes);
         if (doc.contains("plugins"))
             for (auto& p : doc["plugins"])
@@ -157,7 +163,7 @@ private:
         s_.cache_dir = tmp + "/cache";
         s_.state_dir = tmp + "/state";
         make_directories(s_.conf_dir, 0700);
-        write_file_replacing(s_.conf_dir + "/" + fs::path(original.file).filename().string(), doc.dump(2));
+        write_file_replacing(s_.conf_dir + "/" + network_ + ".conflist", doc.dump(2));
         ::setenv("NETCONFPATH", s_.conf_dir.c_str(), 1);
         ::setenv("WHARF_CACHE_DIR", s_.cache_dir.c_str(), 1);
         ::setenv("WHARF_STATE_DIR", s_.state_dir.c_str(), 1);
@@ -167,6 +173,20 @@ private:
         for (const auto& p : list.plugins) types.push_back(plugin_type(p));
         say("wharf demo: network \"%s\" from %s (%s)\n", network_, original.file, fmt::format("{}", fmt::join(types, " -> ")));
         say("  plugins from %s\n\n", fmt::format("{}", fmt::join(s_.cni_path, ":")));
+    }
+
+    // NET from the configuration directory; when NET was not chosen and the directory does not define
+    // it (a machine where Wharf was just installed), the network the demo carries.
+    network_list find_network(const std::string& conf_dir) {
+        try {
+            return load_network(conf_dir, network_);
+        } catch (const failure& e) {
+            if (e.code() != exit_code::not_found || !built_in_allowed_) throw;
+            say("wharf demo: %s; using the demo's own (conf-examples/10-wharf-bridge.conflist)\n", e.what());
+            network_list list = parse_conflist(built_in_conflist, "10-wharf-bridge.conflist");
+            list.file = "the demo's built-in 10-wharf-bridge.conflist";
+            return list;
+        }
     }
 
     // What the machine looked like, to put it back.
@@ -303,6 +323,7 @@ private:
 
     settings s_;
     const std::string network_;
+    const bool built_in_allowed_;
     std::string bridge_;
     std::string host_addr_, world_addr_, world_path_;
     std::vector<check_line> checks_;
@@ -323,7 +344,11 @@ int demo(const args& a, const settings& env) {
         sa.sa_handler = on_signal;
         ::sigaction(sig, &sa, nullptr);
     }
-    demo_run run(env, a.value("--network").value_or("wharf"));
+    // Without CNI_PATH, the plugins installed beside `wharf` (a build's bin/) come first.
+    settings s = env;
+    if (!::getenv("CNI_PATH")) s.cni_path.insert(s.cni_path.begin(), fs::read_symlink("/proc/self/exe").parent_path().string());
+    const auto network = a.value("--network");
+    demo_run run(s, network.value_or("wharf"), !network);
     return run.run(a.value("--conf-dir").value_or(env.conf_dir));
 }
 
@@ -336,7 +361,9 @@ std::vector<command> demo_commands() {
              "and from an \"outside\" namespace; egress masquerade (what the outside sees). Prints the topology and\n"
              "removes everything it made (sandboxes, namespaces, veth, the bridge if it made it, nftables tables it\n"
              "caused, sysctls it changed, temporary files), also on Ctrl-C. Traffic stays inside namespaces the\n"
-             "demo made and this host. Plugins come from CNI_PATH.",
+             "demo made and this host. Without a configuration of the default network, the demo uses its own\n"
+             "(conf-examples/10-wharf-bridge.conflist). Plugins come from CNI_PATH, or else from the directory\n"
+             "of `wharf` itself, then /opt/cni/bin.",
              {{"", "--conf-dir", true, "DIR", "where the network's configuration is (default NETCONFPATH)"},
               {"", "--network", true, "NET", "the network to use (default wharf)"}},
              demo}};

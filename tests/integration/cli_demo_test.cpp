@@ -39,6 +39,26 @@ TEST_CASE("wharf demo passes and leaves nothing behind") {
     CHECK(run_shell("ls /tmp | grep wharf-demo || true").empty());
 }
 
+TEST_CASE("right after installing: no configuration, no CNI_PATH, the demo brings its network and finds its plugins") {
+    std::string bin = WHARF_BIN_DIR;
+    REQUIRE(fs::exists(bin + "/bridge"));
+    netns_sandbox host("wdh");
+    host.exec("ip link set lo up");
+    char empty_dir[] = "/tmp/wharf-test-noconf-XXXXXX";
+    REQUIRE(mkdtemp(empty_dir) != nullptr);
+    int rc = -1;
+    auto out = run_shell("env -u CNI_PATH NETCONFPATH=" + std::string(empty_dir) + " nsenter --net=" + host.path() + " " + bin +
+                             "/wharf demo 2>&1",
+                         &rc);
+    fs::remove(empty_dir);
+    INFO(out);
+    CHECK(rc == 0);
+    CHECK(out.find("using the demo's own") != std::string::npos);
+    CHECK(out.find("plugins from " + bin) != std::string::npos);
+    CHECK(out.find("demo: all 5 checks passed") != std::string::npos);
+    CHECK(run_shell("nsenter --net=" + host.path() + " nft list tables").empty());
+}
+
 TEST_CASE("wharf demo cleans up when interrupted") {
     std::string bin = WHARF_BIN_DIR;
     bool ours = fs::exists(bin + "/bridge") && fs::exists(bin + "/portmap");
