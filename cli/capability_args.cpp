@@ -28,7 +28,7 @@ json capability_args_from(const args& a, const char* cap_args_env) {
     }
     for (const auto& p : a.values("--publish")) {
         if (!caps["portMappings"].is_array()) caps["portMappings"] = json::array();
-        caps["portMappings"].push_back(to_json(parse_port_mapping(p)));
+        for (const auto& m : parse_port_mappings(p)) caps["portMappings"].push_back(to_json(m));
     }
     for (const auto& ip : a.values("--ip")) {
         bool ok = net::ip_address::parse(ip).has_value() || net::prefix::parse(ip).has_value();

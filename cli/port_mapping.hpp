@@ -1,10 +1,12 @@
 #pragma once
 // Published ports as `docker run -p` writes them, turned into the "portMappings" capability argument
-// the portmap plugin reads: [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp|sctp].
+// the portmap plugin reads: [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp|sctp], where each port may be a
+// range FIRST-LAST (8080-8082:80-82 publishes three ports, pairwise, as Docker does).
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace wharf::cli {
 
@@ -16,8 +18,8 @@ struct port_mapping {
     friend bool operator==(const port_mapping&, const port_mapping&) = default;
 };
 
-// Throws failure(usage) with the accepted forms.
-port_mapping parse_port_mapping(const std::string& text);
+// One mapping per port of the range. Throws failure(usage) with the accepted forms.
+std::vector<port_mapping> parse_port_mappings(const std::string& text);
 // {"hostPort","containerPort","protocol","hostIP"?}
 nlohmann::json to_json(const port_mapping& m);
 port_mapping port_mapping_from_json(const nlohmann::json& j);

@@ -23,6 +23,7 @@ namespace {
 struct cli_env {
     netns_sandbox host{"wch"};
     std::string dir, bridge = unique_name("wcb"), subnet = unique_subnet_v4(), prefix = unique_name("s");
+    std::string pm_bridge = unique_name("wcp"), pm_subnet = unique_subnet_v4();  // network "pm": bridge + portmap
     std::string cni_path = std::string(WHARF_BIN_DIR) + ":/usr/lib/cni";
     cli_env() {
         std::string t = "/tmp/wharf-cli-it-XXXXXX";
@@ -35,11 +36,18 @@ struct cli_env {
                                       {"ipam", {{"type", "host-local"}, {"dataDir", dir + "/ipam"},
                                                 {"ranges", json::array({json::array({{{"subnet", subnet}}})})},
                                                 {"routes", json::array({{{"dst", "0.0.0.0/0"}}})}}}}})}};
+        std::ofstream(dir + "/conf/20-pm.conflist") << json{
+            {"cniVersion", "1.0.0"}, {"name", "pm"},
+            {"plugins", json::array({{{"type", "bridge"}, {"bridge", pm_bridge}, {"isGateway", true},
+                                      {"ipam", {{"type", "host-local"}, {"dataDir", dir + "/ipam"},
+                                                {"ranges", json::array({json::array({{{"subnet", pm_subnet}}})})}}}},
+                                     {{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}}})}};
         std::ofstream(dir + "/conf/99-lo.conf") << R"({"cniVersion":"1.1.0","name":"lo","type":"loopback"})";
     }
     ~cli_env() {
         for (const char* sb : {"a", "b", "c", "h"}) wharf("sandbox rm --force " + prefix + sb);
         run_shell("ip -n " + host.name() + " link del " + bridge + " 2>/dev/null");
+        run_shell("ip -n " + host.name() + " link del " + pm_bridge + " 2>/dev/null");
         fs::remove_all(dir);
     }
     std::string env() const {
@@ -214,5 +222,27 @@ TEST_CASE("inspect and net inspect agree with the kernel") {
     auto ls = json::parse(e.wharf("net ls --json"));
     CHECK(ls[0]["name"] == "br");
     CHECK(ls[0]["containers"] == 1);
-    CHECK(ls[1]["name"] == "lo");
+    CHECK(ls[1]["name"] == "pm");  // conflists first, sorted, then single-plugin files: libcni's order
+    CHECK(ls[1]["containers"] == 0);
+    CHECK(ls[2]["name"] == "lo");
+}
+
+TEST_CASE("-p with port ranges publishes each pair in the kernel, and rm takes them all back") {
+    cli_env e;
+    int rc = -1;
+    auto out = e.wharf("run " + e.name("a") + " --net pm -p 18090-18091:80-81 -p 127.0.0.1:18095:95/udp", &rc);
+    REQUIRE_MESSAGE(rc == 0, out);
+    auto ports = json::parse(e.wharf("inspect " + e.name("a") + " --json"))["ports"];
+    REQUIRE(ports.size() == 3);
+    CHECK(ports[1]["hostPort"] == 18091);
+    CHECK(ports[1]["containerPort"] == 81);
+    CHECK(ports[2]["protocol"] == "udp");
+    const std::string ruleset = run_shell(e.in_host() + "nft list ruleset");
+    for (const char* port : {"18090", "18091", "18095"}) CHECK_MESSAGE(ruleset.find(port) != std::string::npos, port);
+    CHECK(e.wharf("run " + e.name("b") + " --net pm -p 18092-18093:80", &rc).find("must be as many") != std::string::npos);
+    CHECK(rc == 2);
+    e.wharf("sandbox rm " + e.name("a"), &rc);
+    CHECK(rc == 0);
+    const std::string after = run_shell(e.in_host() + "nft list ruleset");
+    for (const char* port : {"18090", "18091", "18095"}) CHECK_MESSAGE(after.find(port) == std::string::npos, port);
 }

@@ -182,13 +182,23 @@ TEST_CASE("the container ID from a netns path is cnitool's") {
 }
 
 TEST_CASE("port mappings as docker writes them") {
-    CHECK(parse_port_mapping("8080:80") == port_mapping{8080, 80, "tcp", ""});
-    CHECK(parse_port_mapping("127.0.0.1:53:5353/udp") == port_mapping{53, 5353, "udp", "127.0.0.1"});
-    CHECK(parse_port_mapping("[::1]:8443:443/tcp") == port_mapping{8443, 443, "tcp", "::1"});
-    CHECK(to_json(parse_port_mapping("1:2/sctp")).dump() == R"({"containerPort":2,"hostPort":1,"protocol":"sctp"})");
-    CHECK(to_string(parse_port_mapping("8080:80")) == "0.0.0.0:8080->80/tcp");
+    using v = std::vector<port_mapping>;
+    CHECK(parse_port_mappings("8080:80") == v{{8080, 80, "tcp", ""}});
+    CHECK(parse_port_mappings("127.0.0.1:53:5353/udp") == v{{53, 5353, "udp", "127.0.0.1"}});
+    CHECK(parse_port_mappings("[::1]:8443:443/tcp") == v{{8443, 443, "tcp", "::1"}});
+    CHECK(to_json(parse_port_mappings("1:2/sctp").at(0)).dump() == R"({"containerPort":2,"hostPort":1,"protocol":"sctp"})");
+    CHECK(to_string(parse_port_mappings("8080:80").at(0)) == "0.0.0.0:8080->80/tcp");
     for (const char* bad : {"80", "0:80", "70000:80", "a:b", "1:2/icmp", "nope:1:2", "1:2:3:4"})
-        CHECK_MESSAGE(code_of([&] { parse_port_mapping(bad); }) == exit_code::usage, bad);
+        CHECK_MESSAGE(code_of([&] { parse_port_mappings(bad); }) == exit_code::usage, bad);
+}
+
+TEST_CASE("port ranges publish pairwise, as docker's -p 8080-8082:80-82") {
+    using v = std::vector<port_mapping>;
+    CHECK(parse_port_mappings("8080-8082:80-82") == v{{8080, 80, "tcp", ""}, {8081, 81, "tcp", ""}, {8082, 82, "tcp", ""}});
+    CHECK(parse_port_mappings("127.0.0.1:9000-9001:9000-9001/udp") == v{{9000, 9000, "udp", "127.0.0.1"}, {9001, 9001, "udp", "127.0.0.1"}});
+    CHECK(parse_port_mappings("8080-8080:80") == v{{8080, 80, "tcp", ""}});
+    for (const char* bad : {"8080-8082:80", "8080-8081:80-82", "8082-8080:80-82", "8080-:80", "-8080:80", "8080-8082-8084:80-82-84"})
+        CHECK_MESSAGE(code_of([&] { parse_port_mappings(bad); }) == exit_code::usage, bad);
 }
 
 TEST_CASE("CNI_ARGS parse as cnitool parses them") {
