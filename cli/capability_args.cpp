@@ -12,7 +12,7 @@ using nlohmann::json;
 
 std::vector<option_spec> capability_options() {
     return {
-        {"-p", "--publish", true, "[IP:]HOST:CTR[/PROTO]", "publish a port (capability portMappings); repeatable"},
+        {"-p", "--publish", true, "[IP:]HOST:CTR[/PROTO]", "publish a port, or a range pairwise (8080-8082:80-82) (capability portMappings); repeatable"},
         {"", "--ip", true, "ADDR", "ask for this address (capability ips); repeatable"},
         {"", "--mac", true, "MAC", "ask for this MAC address (capability mac)"},
         {"", "--cap", true, "KEY=JSON", "any other capability argument; repeatable"},
