@@ -37,8 +37,6 @@ namespace wharf::bridge::layout {
 inline constexpr const char* table_name = "wharf_bridge";
 inline constexpr const char* postrouting = "postrouting";
 inline constexpr const char* forward = "forward";
-inline constexpr const char* isolated = "isolated";
-inline constexpr const char* isolated_self = "isolated_self";
 inline constexpr const char* spoof_ports = "spoof_ports";
 inline constexpr const char* spoof_pairs = "spoof_pairs";
 
