@@ -44,6 +44,7 @@ struct present_tables {
 
 constexpr net::family families[] = {net::family::v4, net::family::v6};
 family xt_family(net::family f) { return f == net::family::v4 ? family::ip : family::ip6; }
+net::family address_family(family xt) { return xt == family::ip ? net::family::v4 : net::family::v6; }
 
 std::vector<net::ip_address> of_family(const std::vector<net::ip_address>& all, net::family f) {
     std::vector<net::ip_address> out;
@@ -89,11 +90,20 @@ std::size_t withdraw(netlink::socket& sock, const std::function<bool(const std::
 }
 
 // ADD's one transaction: Wharf's table (made if missing), the addresses' elements, and the host's
-// iptables FORWARD rules where iptables-nft keeps that chain.
-void allow(netlink::socket& sock, const firewall_conf& conf, const std::string& tag) {
+// iptables FORWARD rules where iptables-nft keeps that chain. Returns false, having committed
+// nothing, when shared objects are missing and `setup_allowed` is false.
+bool try_allow(netlink::socket& sock, const firewall_conf& conf, const std::string& tag, bool setup_allowed) {
     const auto tables = present_tables::read(sock);
-    warn_about_other_filters(conf);
     const bool base = tables.own && layout::base_present(sock);
+    std::vector<xt::host_filter> filters;
+    bool shared_missing = !base;
+    for (net::family f : families) {
+        if (of_family(conf.addresses, f).empty()) continue;
+        filters.push_back(xt::read_host_filter(sock, xt_family(f), tables.filter(xt_family(f))));
+        const auto& now = filters.back();
+        shared_missing = shared_missing || (now.forward && (!now.dispatched || !now.admin_jump));
+    }
+    if (shared_missing && !setup_allowed) return false;
     nft::transaction tx{sock};
     if (!base) layout::add_base(tx);
     for (const auto& a : conf.addresses) {
@@ -107,13 +117,21 @@ void allow(netlink::socket& sock, const firewall_conf& conf, const std::string& 
         }
         tx.add_elements(set, std::vector{entry});
     }
-    for (net::family f : families) {
-        const auto addresses = of_family(conf.addresses, f);
-        if (addresses.empty()) continue;
-        const auto now = xt::read_host_filter(sock, xt_family(f), tables.filter(xt_family(f)));
-        xt::add_attachment(tx, now, conf.admin_chain, tag, addresses);
-    }
+    for (const auto& now : filters)
+        xt::add_attachment(tx, now, conf.admin_chain, tag, of_family(conf.addresses, address_family(now.fam)));
     tx.commit();
+    return true;
+}
+
+// Every ADD but the host's first finds the shared objects (Wharf's table, CNI-FORWARD and its jumps)
+// and commits its own part alone. Making them is serialized by the state's lock, so two first ADDs
+// do not both insert the jumps.
+void allow(netlink::socket& sock, const firewall_conf& conf, const std::string& tag) {
+    warn_about_other_filters(conf);
+    if (try_allow(sock, conf, tag, false)) return;
+    const auto state = sys::shared_state::open(state_owner);
+    const auto exclusive = state.lock(sys::lock_kind::exclusive);
+    try_allow(sock, conf, tag, true);
 }
 
 // Runs every step of a teardown; the first failure is rethrown once all have run.

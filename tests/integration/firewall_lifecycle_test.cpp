@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "support/firewall_world.hpp"
 
@@ -154,4 +156,33 @@ TEST_CASE("ADD and CHECK refuse backend firewalld (code 2) and a missing prevRes
     CHECK(none.json()["code"] == 7);
     CHECK(w.firewall("DEL", w.firewall_conf(net, nullptr), c).exit_code == 0);
     CHECK(w.bridge("DEL", w.bridge_conf(net), c).exit_code == 0);
+}
+
+TEST_CASE("eight concurrent first ADDs on a host with iptables FORWARD: one jump of each kind, every container through") {
+    firewall_world w;
+    w.in_host("iptables-nft -P FORWARD DROP");
+    const auto& net = w.network(0, "same-bridge");
+    std::vector<fw_container> cs;
+    for (int i = 0; i < 8; ++i) cs.push_back(w.attach(net, "wfw-p" + std::to_string(i), false));
+    std::vector<run_result> results(cs.size());
+    {
+        std::vector<std::jthread> threads;
+        for (std::size_t i = 0; i < cs.size(); ++i)
+            threads.emplace_back([&, i] { results[i] = w.firewall("ADD", w.firewall_conf(net, cs[i].bridge_result), cs[i]); });
+    }
+    for (const auto& r : results) CHECK_MESSAGE(r.exit_code == 0, r.out, r.err);
+    const std::string saved = w.in_host("iptables-nft-save -t filter");
+    auto count = [&](const std::string& part) {
+        std::size_t n = 0;
+        for (std::size_t at = saved.find(part); at != std::string::npos; at = saved.find(part, at + 1)) ++n;
+        return n;
+    };
+    CHECK(count("-j CNI-FORWARD") == 1);
+    CHECK(count("-j CNI-ADMIN") == 1);
+    CHECK(count("-j ACCEPT") == 2 * cs.size());
+    CHECK(pings(*cs.front().ns, w.outside_ip));
+    CHECK(pings(*cs.back().ns, w.outside_ip));
+    for (const auto& c : cs) w.detach(c);
+    CHECK_FALSE(contains(w.ruleset(), net.bridge));
+    CHECK_FALSE(contains(w.ruleset(), "wharf:"));
 }
