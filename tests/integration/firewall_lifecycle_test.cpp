@@ -186,3 +186,33 @@ TEST_CASE("eight concurrent first ADDs on a host with iptables FORWARD: one jump
     CHECK_FALSE(contains(w.ruleset(), net.bridge));
     CHECK_FALSE(contains(w.ruleset(), "wharf:"));
 }
+
+TEST_CASE("dual stack: IPv6 addresses get their rules in ip6 filter, which ip6tables-nft-save reads; DEL removes them") {
+    firewall_world w;
+    int rc = -1;
+    w.in_host("ip6tables-nft -P FORWARD DROP && iptables-nft -P FORWARD DROP", &rc);
+    REQUIRE(rc == 0);
+    const auto& net = w.network(0);
+    fw_container c{.ns = w.outside.get(), .id = "wfw-six", .net = &net};
+    c.bridge_result = {{"cniVersion", "1.1.0"},
+                       {"interfaces", json::array({{{"name", net.bridge}}, {{"name", "wfwveth6"}},
+                                                   {{"name", "eth0"}, {"sandbox", w.outside->path()}}})},
+                       {"ips", json::array({{{"address", "10.62.250.2/24"}, {"interface", 2}},
+                                            {{"address", "fd62::2/64"}, {"interface", 2}}})}};
+    const json conf = w.firewall_conf(net, c.bridge_result);
+    auto add = w.firewall("ADD", conf, c);
+    REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
+    CHECK(w.firewall("CHECK", conf, c).exit_code == 0);
+    const std::string saved = w.in_host("ip6tables-nft-save -t filter 2>&1", &rc);
+    CHECK(rc == 0);
+    CHECK(contains(saved, "-A CNI-FORWARD -d fd62::2/128 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment \"wharf:"));
+    CHECK(contains(saved, "-A CNI-FORWARD -s fd62::2/128 -m comment --comment \"wharf:"));
+    CHECK(contains(w.in_host("iptables-nft-save -t filter"), "-s 10.62.250.2/32"));
+    w.in_host("ip6tables-nft -L -n >/dev/null 2>&1", &rc);
+    CHECK(rc == 0);
+    CHECK(w.firewall("DEL", w.firewall_conf(net, nullptr), c).exit_code == 0);
+    const std::string rules = w.ruleset();
+    CHECK_FALSE(contains(rules, "fd62::2"));
+    CHECK_FALSE(contains(rules, "10.62.250.2"));
+    CHECK_FALSE(contains(rules, "wharf:"));
+}
