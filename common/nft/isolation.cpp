@@ -30,12 +30,13 @@ void add_rules(transaction& tx, const layout& l) {
                .load_meta(NFT_META_OIFNAME, reg32(4))
                .lookup(pairs_name, reg32(0))
                .accept());
-    tx.add(rule{l.fam, l.table, l.chain}
-               .load_meta(NFT_META_IIFNAME, reg1)
-               .lookup(members_name, reg1)
-               .load_meta(NFT_META_OIFNAME, reg1)
-               .lookup(members_name, reg1)
-               .drop());
+    tx.add(drop_between(l.fam, l.table, l.chain, members_name));
+}
+
+rule drop_between(family fam, const std::string& table, const std::string& chain, const std::string& set) {
+    rule r{fam, table, chain};
+    r.load_meta(NFT_META_IIFNAME, reg1).lookup(set, reg1).load_meta(NFT_META_OIFNAME, reg1).lookup(set, reg1).drop();
+    return r;
 }
 
 element member(const std::string& bridge, const std::string& comment) {

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "nft/objects.hpp"
+#include "nft/rule.hpp"
 #include "nft/transaction.hpp"
 
 namespace wharf::nft::isolation {
@@ -28,6 +29,10 @@ struct layout {
 void add_sets(transaction& tx, const layout& l);
 // Appends the two rules to l.chain.
 void add_rules(transaction& tx, const layout& l);
+
+// `iifname @<set> oifname @<set> drop`: traffic between two members of one interface-name set
+// (the member rule above; the firewall plugin's isolated bridge ports, in a bridge-family table).
+rule drop_between(family fam, const std::string& table, const std::string& chain, const std::string& set);
 
 set_ref members(const layout& l);
 set_ref pairs(const layout& l);

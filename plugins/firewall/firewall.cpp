@@ -27,6 +27,7 @@ std::string attachment_tag(const cni::context& ctx) {
 // The tables of the host that matter here, from one dump.
 struct present_tables {
     bool own = false;
+    bool own_bridge = false;
     bool ip_filter = false;
     bool ip6_filter = false;
 
@@ -34,6 +35,7 @@ struct present_tables {
         present_tables t;
         for (const auto& i : nft::list_tables(sock)) {
             t.own = t.own || (i.fam == family::inet && i.name == layout::table_name);
+            t.own_bridge = t.own_bridge || (i.fam == family::bridge && i.name == layout::table_name);
             t.ip_filter = t.ip_filter || (i.fam == family::ip && i.name == xt::filter_table);
             t.ip6_filter = t.ip6_filter || (i.fam == family::ip6 && i.name == xt::filter_table);
         }
@@ -81,6 +83,15 @@ std::size_t withdraw(netlink::socket& sock, const std::function<bool(const std::
             n += gone.size();
         }
     }
+    if (tables.own_bridge && layout::bridge_base_present(sock)) {
+        std::vector<nft::element> gone;
+        for (const auto& e : nft::list_elements(sock, layout::isolated_ports_set())) {
+            const std::string tag = cni::tag_of(e.comment);
+            if (!tag.empty() && doomed(tag)) gone.push_back(nft::element{.key = e.key});
+        }
+        if (!gone.empty()) tx.remove_elements(layout::isolated_ports_set(), gone);
+        n += gone.size();
+    }
     for (net::family f : families) {
         const auto now = xt::read_host_filter(sock, xt_family(f), tables.filter(xt_family(f)));
         n += xt::remove_owned(tx, now, doomed);
@@ -103,19 +114,26 @@ bool try_allow(netlink::socket& sock, const firewall_conf& conf, const std::stri
         const auto& now = filters.back();
         shared_missing = shared_missing || (now.forward && (!now.dispatched || !now.admin_jump));
     }
+    const bool ports = conf.policy == ingress_policy::isolated;
+    const bool bridge_base = ports && tables.own_bridge && layout::bridge_base_present(sock);
+    shared_missing = shared_missing || (ports && !bridge_base);
     if (shared_missing && !setup_allowed) return false;
     nft::transaction tx{sock};
-    if (!base) layout::add_base(tx);
-    for (const auto& a : conf.addresses) {
-        const auto set = layout::allowed_set(a.fam());
-        const auto entry = layout::allowed_entry(a, tag);
-        if (base) {
+    // An element of a set that existed before: kept when it is ours, taken over when it is a stale
+    // one of a previous owner (an address or veth name reused), added when absent.
+    auto claim = [&](const nft::set_ref& set, const nft::element& entry, bool set_existed) {
+        if (set_existed) {
             const auto existing = nft::find_element(sock, set, entry.key);
-            if (existing && existing->comment == tag) continue;
-            // A stale entry of the address's previous owner: the newest attachment takes it.
+            if (existing && existing->comment == tag) return;
             if (existing) tx.remove_elements(set, std::vector{nft::element{.key = entry.key}});
         }
         tx.add_elements(set, std::vector{entry});
+    };
+    if (!base) layout::add_base(tx);
+    for (const auto& a : conf.addresses) claim(layout::allowed_set(a.fam()), layout::allowed_entry(a, tag), base);
+    if (ports) {
+        if (!bridge_base) layout::add_bridge_base(tx);
+        claim(layout::isolated_ports_set(), layout::isolated_port_entry(conf.host_veth, tag), bridge_base);
     }
     for (const auto& now : filters)
         xt::add_attachment(tx, now, conf.admin_chain, tag, of_family(conf.addresses, address_family(now.fam)));
@@ -166,7 +184,6 @@ cni::result add(const cni::context& ctx) {
     try {
         if (const auto pieces = pieces_of(conf); !pieces.empty())
             nft::join_pieces(sock, sys::shared_state::open(state_owner), tag, pieces, isolation_pieces());
-        if (conf.policy == ingress_policy::isolated) isolate_port(conf.host_veth, true);
     } catch (...) {
         first_failure undo;
         undo.attempt("undo ADD: leave the isolation pieces", [&] {
@@ -189,8 +206,6 @@ void del(const cni::context& ctx) {
     steps.attempt("leave the network's isolation pieces", [&] {
         if (auto state = sys::shared_state::existing(state_owner)) nft::leave_pieces(sock, *state, tag, isolation_pieces());
     });
-    if (conf.policy == ingress_policy::isolated && !conf.host_veth.empty())
-        steps.attempt("clear the port isolation of the host veth", [&] { isolate_port(conf.host_veth, false); });
     steps.rethrow();
 }
 
@@ -221,7 +236,16 @@ void check(const cni::context& ctx) {
                              "no shared state of the firewall plugin");
         nft::verify_pieces(sock, *state, tag, pieces, isolation_pieces(), where);
     }
-    if (conf.policy == ingress_policy::isolated) verify_port_isolated(conf.host_veth);
+    if (conf.policy == ingress_policy::isolated) {
+        const auto set = layout::isolated_ports_set();
+        const auto e = tables.own_bridge && layout::bridge_base_present(sock)
+                           ? nft::find_element(sock, set, layout::isolated_port_entry(conf.host_veth, tag).key)
+                           : std::nullopt;
+        if (!e || e->comment != tag)
+            throw cni::error(cni::code::internal,
+                             "nftables element " + conf.host_veth + " of set " + set.name + " is missing or not this attachment's",
+                             "table bridge " + std::string(layout::table_name) + ", owner " + tag);
+    }
 }
 
 void status(const cni::context& ctx) {

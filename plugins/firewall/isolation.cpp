@@ -1,14 +1,6 @@
 #include "isolation.hpp"
 
-#include <linux/netlink.h>
-
-#include <cerrno>
-
-#include "cni/error.hpp"
 #include "layout.hpp"
-#include "netlink/bridge_port.hpp"
-#include "netlink/link.hpp"
-#include "nft/error.hpp"
 #include "nft/isolation.hpp"
 #include "nft/list.hpp"
 #include "nft/transaction.hpp"
@@ -80,22 +72,5 @@ std::vector<std::string> pieces_of(const firewall_conf& conf) {
 }
 
 const nft::piece_store& isolation_pieces() { return store; }
-
-void isolate_port(const std::string& host_veth, bool on) {
-    auto sock = netlink::socket::open(NETLINK_ROUTE);
-    if (!on && !netlink::link::find_link(sock, host_veth)) return;  // gone with its veth
-    netlink::link::change(sock, host_veth, {.port = {.isolated = on}});
-}
-
-void verify_port_isolated(const std::string& host_veth) {
-    auto sock = netlink::socket::open(NETLINK_ROUTE);
-    const auto link = netlink::link::find_link(sock, host_veth);
-    if (!link)
-        throw cni::error(cni::code::internal, "host veth " + host_veth + " is missing", "ingressPolicy isolated");
-    const auto port = netlink::bridge::get_port(sock, link->index);
-    if (!port || !port->isolated)
-        throw cni::error(cni::code::internal, "host veth " + host_veth + " is not an isolated bridge port",
-                         "ingressPolicy isolated sets IFLA_BRPORT_ISOLATED");
-}
 
 }  // namespace wharf::firewall

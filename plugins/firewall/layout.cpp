@@ -13,6 +13,8 @@ using nft::family;
 
 constexpr const char* allowed4 = "allowed4";
 constexpr const char* allowed6 = "allowed6";
+constexpr const char* isolated_ports = "isolated_ports";
+constexpr std::uint32_t ifname_len = 16;
 
 nft::rule forward_rule() { return nft::rule{family::inet, table_name, forward}; }
 
@@ -41,11 +43,35 @@ void add_base(nft::transaction& tx) {
     tx.add(forward_rule().match_in_set(nft::field::ip6_saddr, allowed6).accept());
 }
 
-bool base_present(netlink::socket& sock) {
-    if (!nft::find_table(sock, family::inet, table_name)) return false;
-    for (const auto& c : nft::list_chains(sock, family::inet, table_name))
+namespace {
+
+bool has_forward(netlink::socket& sock, family fam) {
+    if (!nft::find_table(sock, fam, table_name)) return false;
+    for (const auto& c : nft::list_chains(sock, fam, table_name))
         if (c.name == forward) return true;
     return false;
+}
+
+}  // namespace
+
+bool base_present(netlink::socket& sock) { return has_forward(sock, family::inet); }
+bool bridge_base_present(netlink::socket& sock) { return has_forward(sock, family::bridge); }
+
+nft::set_ref isolated_ports_set() { return {family::bridge, table_name, isolated_ports}; }
+
+void add_bridge_base(nft::transaction& tx) {
+    tx.add(nft::table{family::bridge, table_name});
+    tx.add(nft::set{.fam = family::bridge, .table = table_name, .name = isolated_ports,
+                    .key_type = nft::datatype::ifname, .key_len = ifname_len});
+    const nft::chain fwd{.fam = family::bridge, .table = table_name, .name = forward,
+                         .base = nft::base_chain{.type = "filter", .hook = nft::hook::forward, .priority = 0}};
+    tx.add(fwd);
+    tx.flush(fwd);
+    tx.add(nft::isolation::drop_between(family::bridge, table_name, forward, isolated_ports));
+}
+
+nft::element isolated_port_entry(const std::string& host_veth, const std::string& tag) {
+    return nft::element{.key = nft::ifname(host_veth), .comment = tag};
 }
 
 nft::element allowed_entry(const net::ip_address& a, const std::string& tag) {

@@ -14,6 +14,10 @@
 //         ip saddr @allowed4 accept
 //         ip6 daddr @allowed6 ct state established,related accept
 //         ip6 saddr @allowed6 accept }
+//   table bridge wharf_firewall                  (only once an attachment has ingressPolicy isolated)
+//     set isolated_ports { type ifname }           element: a host veth, comment <owner tag>
+//     chain forward { type filter hook forward priority filter;
+//         iifname @isolated_ports oifname @isolated_ports drop }
 //
 // An accept here ends only this table's verdict: a drop in another table at the forward hook still
 // drops. So the accepts only matter where this table is the host's forwarding filter; the host's
@@ -21,7 +25,9 @@
 // an attachment owns: DEL finds its addresses by owner tag, without prevResult. The isolation
 // entries belong to a bridge, not to a container: they are the network's "piece" "iso-<bridge>",
 // made by its first isolating ADD and removed by its last DEL (nft/shared_pieces.hpp).
-// The fixed chain is flushed and refilled whenever it is (re)made.
+// Containers of one bridge talk over the bridge, never through the IP forward hook (br_netfilter
+// is not loaded), so "isolated" drops their frames in the bridge family's forward hook, by port.
+// The fixed chains are flushed and refilled whenever they are (re)made.
 #include <string>
 
 #include "net/ip_address.hpp"
@@ -42,5 +48,11 @@ void add_base(nft::transaction& tx);
 bool base_present(netlink::socket& sock);
 
 nft::element allowed_entry(const net::ip_address& a, const std::string& tag);
+
+// The bridge-family table for ingressPolicy "isolated".
+nft::set_ref isolated_ports_set();
+void add_bridge_base(nft::transaction& tx);
+bool bridge_base_present(netlink::socket& sock);
+nft::element isolated_port_entry(const std::string& host_veth, const std::string& tag);
 
 }  // namespace wharf::firewall::layout

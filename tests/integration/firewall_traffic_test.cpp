@@ -127,12 +127,30 @@ TEST_CASE("ingressPolicy isolated: containers of one bridge cannot reach each ot
     CHECK(pings(*a1.ns, w.outside_ip));
     CHECK(pings(*o1.ns, o2.ip));          // the open network's containers still talk
     CHECK(pings(*o1.ns, a1.ip));          // an open network is no member of the isolation sets
-    const std::string port = w.in_host("ip -d link show master " + net.bridge);
-    CHECK(contains(port, "isolated on"));
+    // One element per isolated port, in the bridge family's forward hook; the bridge's own port
+    // flags are left as the bridge plugin set them (its CHECK still passes).
+    const std::string host_veth = a1.bridge_result["interfaces"][1]["name"];
+    CHECK_MESSAGE(contains(w.in_host("nft list set bridge wharf_firewall isolated_ports"), host_veth), w.in_host("nft list set bridge wharf_firewall isolated_ports 2>&1"), host_veth);
+    CHECK_FALSE(contains(w.in_host("ip -d link show master " + net.bridge), "isolated on"));
     auto chk = w.firewall("CHECK", w.firewall_conf(net, a1.bridge_result), a1);
     CHECK_MESSAGE(chk.exit_code == 0, chk.out, chk.err);
+    auto bridge_chk = w.bridge("CHECK", with_prev(w.bridge_conf(net), a1.bridge_result), a1);
+    CHECK_MESSAGE(bridge_chk.exit_code == 0, bridge_chk.out, bridge_chk.err);
+    int rc = -1;
+    w.in_host("nft delete element bridge wharf_firewall isolated_ports '{ \"" + host_veth + "\" }'", &rc);
+    REQUIRE(rc == 0);
+    CHECK(pings(*a1.ns, a2.ip));  // the port's element was all that stopped it
+    chk = w.firewall("CHECK", w.firewall_conf(net, a1.bridge_result), a1);
+    CHECK(chk.exit_code != 0);
+    CHECK(contains(chk.json()["msg"].get<std::string>(), host_veth));
+    REQUIRE(w.firewall("ADD", w.firewall_conf(net, a1.bridge_result), a1).exit_code == 0);
+    CHECK_FALSE(pings(*a1.ns, a2.ip));
     w.detach(a1);
     w.detach(a2);
     w.detach(o1);
     w.detach(o2);
+    const std::string rules = w.ruleset();
+    CHECK_FALSE(contains(rules, host_veth));
+    CHECK_FALSE(contains(rules, net.bridge));
+    CHECK_FALSE(contains(rules, "wharf:"));
 }
