@@ -72,26 +72,18 @@ std::size_t withdraw(netlink::socket& sock, const std::function<bool(const std::
     const auto tables = present_tables::read(sock);
     nft::transaction tx{sock};
     std::size_t n = 0;
-    if (tables.own && layout::base_present(sock)) {
-        for (net::family f : families) {
-            std::vector<nft::element> gone;
-            for (const auto& e : nft::list_elements(sock, layout::allowed_set(f))) {
-                const std::string tag = cni::tag_of(e.comment);
-                if (!tag.empty() && doomed(tag)) gone.push_back(nft::element{.key = e.key});
-            }
-            if (!gone.empty()) tx.remove_elements(layout::allowed_set(f), gone);
-            n += gone.size();
-        }
-    }
-    if (tables.own_bridge && layout::bridge_base_present(sock)) {
+    auto withdraw_from = [&](const nft::set_ref& set) {
         std::vector<nft::element> gone;
-        for (const auto& e : nft::list_elements(sock, layout::isolated_ports_set())) {
+        for (const auto& e : nft::list_elements(sock, set)) {
             const std::string tag = cni::tag_of(e.comment);
             if (!tag.empty() && doomed(tag)) gone.push_back(nft::element{.key = e.key});
         }
-        if (!gone.empty()) tx.remove_elements(layout::isolated_ports_set(), gone);
+        if (!gone.empty()) tx.remove_elements(set, gone);
         n += gone.size();
-    }
+    };
+    if (tables.own && layout::base_present(sock))
+        for (net::family f : families) withdraw_from(layout::allowed_set(f));
+    if (tables.own_bridge && layout::bridge_base_present(sock)) withdraw_from(layout::isolated_ports_set());
     for (net::family f : families) {
         const auto now = xt::read_host_filter(sock, xt_family(f), tables.filter(xt_family(f)));
         n += xt::remove_owned(tx, now, doomed);
@@ -217,14 +209,15 @@ void check(const cni::context& ctx) {
     const std::string where = "table inet " + std::string(layout::table_name);
     if (!tables.own || !layout::base_present(sock))
         throw cni::error(cni::code::internal, "nftables " + where + " or its forward chain is missing", where);
-    for (const auto& a : conf.addresses) {
-        const auto set = layout::allowed_set(a.fam());
-        const auto e = nft::find_element(sock, set, layout::allowed_entry(a, tag).key);
+    // `entry` must be in `set` (when `present`: its table and chain exist) with this attachment's tag.
+    auto require = [&](const nft::set_ref& set, const nft::element& entry, const std::string& what, bool present) {
+        const auto e = present ? nft::find_element(sock, set, entry.key) : std::nullopt;
         if (!e || e->comment != tag)
             throw cni::error(cni::code::internal,
-                             "nftables element " + a.to_string() + " of set " + set.name + " is missing or not this attachment's",
-                             where + ", owner " + tag);
-    }
+                             "nftables element " + what + " of set " + set.name + " is missing or not this attachment's",
+                             "table " + std::string(nft::name(set.fam)) + " " + set.table + ", owner " + tag);
+    };
+    for (const auto& a : conf.addresses) require(layout::allowed_set(a.fam()), layout::allowed_entry(a, tag), a.to_string(), true);
     for (net::family f : families) {
         const auto now = xt::read_host_filter(sock, xt_family(f), tables.filter(xt_family(f)));
         xt::verify(now, tag, of_family(conf.addresses, f).size());
@@ -236,16 +229,9 @@ void check(const cni::context& ctx) {
                              "no shared state of the firewall plugin");
         nft::verify_pieces(sock, *state, tag, pieces, isolation_pieces(), where);
     }
-    if (conf.policy == ingress_policy::isolated) {
-        const auto set = layout::isolated_ports_set();
-        const auto e = tables.own_bridge && layout::bridge_base_present(sock)
-                           ? nft::find_element(sock, set, layout::isolated_port_entry(conf.host_veth, tag).key)
-                           : std::nullopt;
-        if (!e || e->comment != tag)
-            throw cni::error(cni::code::internal,
-                             "nftables element " + conf.host_veth + " of set " + set.name + " is missing or not this attachment's",
-                             "table bridge " + std::string(layout::table_name) + ", owner " + tag);
-    }
+    if (conf.policy == ingress_policy::isolated)
+        require(layout::isolated_ports_set(), layout::isolated_port_entry(conf.host_veth, tag), conf.host_veth,
+                tables.own_bridge && layout::bridge_base_present(sock));
 }
 
 void status(const cni::context& ctx) {
