@@ -22,9 +22,8 @@ std::string iptables_save(const firewall_world& w, int* rc) { return w.in_host("
 
 TEST_CASE("with iptables FORWARD policy DROP, a container reaches the outside only with the firewall plugin in its chain") {
     firewall_world w;
+    w.drop_forwarding();
     int rc = -1;
-    w.in_host("iptables-nft -P FORWARD DROP", &rc);
-    REQUIRE(rc == 0);
     const auto& net = w.network(0);
 
     fw_container bare = w.attach(net, "wfw-bare", false);

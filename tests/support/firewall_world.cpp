@@ -103,6 +103,12 @@ void firewall_world::detach(const fw_container& c, const std::string& version) {
     REQUIRE_MESSAGE(b.exit_code == 0, "bridge DEL: ", b.out, b.err);
 }
 
+void firewall_world::drop_forwarding(bool v6) const {
+    int rc = -1;
+    in_host(std::string("iptables-nft -P FORWARD DROP") + (v6 ? " && ip6tables-nft -P FORWARD DROP" : ""), &rc);
+    REQUIRE(rc == 0);
+}
+
 std::string firewall_world::ruleset() const { return in_host("nft list ruleset 2>/dev/null"); }
 
 }  // namespace wharf::test

@@ -57,6 +57,9 @@ public:
     void detach(const fw_container& c, const std::string& version = "1.1.0");
 
     std::string in_host(const std::string& command, int* rc = nullptr) const { return in_netns(host, command, rc); }
+    // iptables' filter FORWARD policy DROP in the host sandbox (iptables-nft; with `v6` ip6tables-nft too),
+    // as Docker or a distribution default leaves it. REQUIREs it to work.
+    void drop_forwarding(bool v6 = false) const;
     // `nft list ruleset` in the host sandbox.
     std::string ruleset() const;
 
