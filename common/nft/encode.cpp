@@ -78,6 +78,15 @@ void put_set(nlmsghdr* nlh, const set& s, std::uint32_t id) {
         nftnl_set_set_u32(ns.get(), NFTNL_SET_DATA_TYPE, s.data_type);
         if (s.data_type != NFT_DATA_VERDICT) nftnl_set_set_u32(ns.get(), NFTNL_SET_DATA_LEN, s.data_len);
     }
+    // An interface-name key is a string nft keeps in host byte order, and says so in the set's
+    // userdata as nft itself does; without it `nft list` reverses the bytes and prints "".
+    udata_ptr ud;
+    if (s.key_type == datatype::ifname) {
+        constexpr std::uint32_t host_endian = 1;  // nftables' BYTEORDER_HOST_ENDIAN
+        ud.reset(checked(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN)));
+        nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_KEYBYTEORDER, host_endian);
+        nftnl_set_set_data(ns.get(), NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud.get()), nftnl_udata_buf_len(ud.get()));
+    }
     nftnl_set_nlmsg_build_payload(nlh, ns.get());
 }
 

@@ -9,6 +9,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -297,6 +298,18 @@ rule& rule::match_ct_state(std::uint32_t states) {
     load_ct(NFT_CT_STATE, reg1);
     bitwise(reg1, reg1, u32(states), u32(0));
     return cmp(reg1, cmp_op::neq, u32(0));
+}
+
+rule& rule::xt_match(std::string_view name, std::uint32_t revision, const bytes& info) {
+    auto e = make_expr("match");
+    nftnl_expr_set_str(e.get(), NFTNL_EXPR_MT_NAME, std::string(name).c_str());
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_MT_REV, revision);
+    // libnftnl keeps the pointer it is given and frees it with the expression: hand it a malloc'd copy.
+    void* copy = detail::checked(std::malloc(info.size()));
+    std::memcpy(copy, info.data(), info.size());
+    nftnl_expr_set(e.get(), NFTNL_EXPR_MT_INFO, copy, static_cast<std::uint32_t>(info.size()));
+    append(rule_.get(), std::move(e));
+    return *this;
 }
 
 rule& rule::match_in_set(field f, std::string_view set, bool invert) {

@@ -100,6 +100,10 @@ public:
     rule& fib(std::uint32_t flags, std::uint32_t result, std::uint32_t dreg);
     // `fib daddr type local`: the destination is an address of this host (RTN_LOCAL).
     rule& match_daddr_local();
+    // An x_tables match run through nft_compat (`match name <name> rev <rev>`), as iptables-nft
+    // writes the matches nftables has no native form for; `info` is the match's struct, padded to
+    // XT_ALIGN. Only in ip and ip6 tables that iptables-nft must still read.
+    rule& xt_match(std::string_view name, std::uint32_t revision, const bytes& info);
 
     // Statements.
     rule& counter();

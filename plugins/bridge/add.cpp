@@ -107,7 +107,7 @@ cni::result add(const cni::context& ctx) {
     // attachment's own spoof-check entries. Both are undone if IPAM's exit status (below) says it
     // failed after printing its result.
     if (const network_pieces pieces = network_pieces::of(conf, r.ips); !pieces.empty()) {
-        state.emplace(shared_state::open());
+        state.emplace(shared_state::open(state_owner));
         undo.push("leave the network's shared nftables state", [&, owner = tag] {
             leave_network(nft_socket, *state, owner);
         });

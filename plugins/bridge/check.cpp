@@ -16,7 +16,7 @@
 #include "netlink/route.hpp"
 #include "netlink/socket.hpp"
 #include "netns/netns.hpp"
-#include "shared_state.hpp"
+#include "sys/shared_state.hpp"
 #include "cni/owner_tag.hpp"
 #include "veth.hpp"
 
@@ -126,7 +126,7 @@ void check(const cni::context& ctx) {
 
     const network_pieces pieces = network_pieces::of(conf, prev.ips);
     lazy_nft_socket sock;
-    if (!pieces.empty()) verify_network(sock.get(), shared_state::open(), tag, pieces);
+    if (!pieces.empty()) verify_network(sock.get(), shared_state::open(state_owner), tag, pieces);
     if (conf.macspoofchk && inside->mac)
         verify_spoof_rule(sock.get(), {.tag = tag, .host_veth = port->name, .mac = *inside->mac});
 }

@@ -15,7 +15,7 @@
 #include "netlink/socket.hpp"
 #include "netns/netns.hpp"
 #include "cni/owner_tag.hpp"
-#include "shared_state.hpp"
+#include "sys/shared_state.hpp"
 #include "veth.hpp"
 
 namespace wharf::bridge {
@@ -79,7 +79,7 @@ void del(const cni::context& ctx) {
     // nftables is touched only when it was their last user, or for the spoof check's entries.
     lazy_nft_socket sock;
     errors.attempt("leave the network's shared nftables state", [&] {
-        if (auto state = shared_state::existing()) leave_network(sock, *state, tag);
+        if (auto state = shared_state::existing(state_owner)) leave_network(sock, *state, tag);
     });
     if (conf.macspoofchk) {
         errors.attempt("remove the spoof-check entries", [&] {

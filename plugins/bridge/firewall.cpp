@@ -112,19 +112,30 @@ void remove_pieces(netlink::socket& sock, const std::vector<std::string>& names)
     }
 }
 
-// Drops `tag` as a user and removes what it was the last user of; if that fails, `tag` is a user
-// again, so the runtime's next DEL (or GC) retries. Hold the state's lock exclusively.
-void leave_locked(lazy_nft_socket& sock, const shared_state& state, const std::string& tag) {
-    const std::vector<std::string> pieces = state.pieces_of(tag);
-    const std::vector<std::string> last = state.leave(tag);
-    try {
-        if (!last.empty()) remove_pieces(sock.get(), last);
-    } catch (...) {
-        state.join(tag, pieces);
-        throw;
+// The pieces a list of names stands for.
+network_pieces pieces_named(const std::vector<std::string>& names) {
+    network_pieces pieces;
+    for (const auto& name : names) {
+        if (auto subnet = layout::masqueraded_subnet(name)) pieces.masquerade.push_back(*subnet);
+        else if (auto bridge = layout::isolated_bridge(name)) pieces.isolated_bridge = *bridge;
     }
-    state.forget(tag);
+    return pieces;
 }
+
+class bridge_pieces final : public nft::piece_store {
+public:
+    std::vector<std::string> missing(netlink::socket& sock, const std::vector<std::string>& names) const override {
+        return missing_pieces(sock, pieces_named(names));
+    }
+    void make(netlink::socket& sock, const std::vector<std::string>& names) const override {
+        make_pieces(sock, pieces_named(names));
+    }
+    void remove(netlink::socket& sock, const std::vector<std::string>& names) const override {
+        remove_pieces(sock, names);
+    }
+};
+
+const bridge_pieces store;
 
 }  // namespace
 
@@ -148,57 +159,23 @@ std::vector<std::string> network_pieces::names() const {
     return out;
 }
 
-netlink::socket& lazy_nft_socket::get() {
-    if (!sock_) sock_.emplace(netlink::socket::open(NETLINK_NETFILTER));
-    return *sock_;
-}
-
 void join_network(lazy_nft_socket& sock, const shared_state& state, const std::string& tag,
                   const network_pieces& pieces) {
-    if (pieces.empty()) return;
-    {
-        const auto shared = state.lock(sys::lock_kind::shared);
-        state.join(tag, pieces.names());
-        if (missing_pieces(sock.get(), pieces).empty()) return;
-    }
-    // The network's first ADD (or the first after a flush): make the pieces, one maker at a time so
-    // that no rule is added twice. Re-read under the exclusive lock: another ADD may have made them.
-    const auto exclusive = state.lock(sys::lock_kind::exclusive);
-    make_pieces(sock.get(), pieces);
+    nft::join_pieces(sock, state, tag, pieces.names(), store);
 }
 
 void leave_network(lazy_nft_socket& sock, const shared_state& state, const std::string& tag) {
-    const auto exclusive = state.lock(sys::lock_kind::exclusive);
-    leave_locked(sock, state, tag);
+    nft::leave_pieces(sock, state, tag, store);
 }
 
 std::size_t collect_network(lazy_nft_socket& sock, const shared_state& state,
                             const std::function<bool(const std::string& tag)>& stale) {
-    const auto exclusive = state.lock(sys::lock_kind::exclusive);
-    std::size_t dropped = 0;
-    for (const auto& tag : state.attachments()) {
-        if (!stale(tag)) continue;
-        leave_locked(sock, state, tag);
-        ++dropped;
-    }
-    // User entries without a record: an ADD that died between writing the two.
-    std::vector<std::string> unused;
-    for (const auto& piece : state.pieces())
-        if (state.drop_users(piece, stale)) unused.push_back(piece);
-    if (!unused.empty()) remove_pieces(sock.get(), unused);
-    return dropped;
+    return nft::collect_pieces(sock, state, stale, store);
 }
 
 void verify_network(netlink::socket& sock, const shared_state& state, const std::string& tag,
                     const network_pieces& pieces) {
-    for (const auto& name : pieces.names())
-        if (!state.uses(tag, name))
-            throw cni::error(cni::code::internal, "this attachment is not recorded as a user of " + name,
-                             "no " + state.path() + "/users/" + name + "/" + tag);
-    const auto missing = missing_pieces(sock, pieces);
-    if (!missing.empty())
-        throw cni::error(cni::code::internal, "nftables " + missing.front() + " of this network is missing or incomplete",
-                         "table inet " + std::string(layout::table_name));
+    nft::verify_pieces(sock, state, tag, pieces.names(), store, "table inet " + std::string(layout::table_name));
 }
 
 namespace {

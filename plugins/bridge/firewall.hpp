@@ -12,7 +12,8 @@
 #include "net/mac.hpp"
 #include "net/prefix.hpp"
 #include "netlink/socket.hpp"
-#include "shared_state.hpp"
+#include "nft/shared_pieces.hpp"
+#include "sys/shared_state.hpp"
 
 namespace wharf::bridge {
 
@@ -28,15 +29,10 @@ struct network_pieces {
     std::vector<std::string> names() const;
 };
 
-// Opens the nftables socket on first use: a DEL that removes nothing never opens one.
-class lazy_nft_socket {
-public:
-    netlink::socket& get();
-    bool opened() const noexcept { return sock_.has_value(); }
-
-private:
-    std::optional<netlink::socket> sock_;
-};
+using lazy_nft_socket = nft::lazy_socket;
+using sys::shared_state;
+// The bridge plugin's tree of shared state: <run dir>/bridge/<netns inode>.
+inline constexpr const char* state_owner = "bridge";
 
 // ADD: records `tag` as a user of `pieces` and makes whichever of them is missing. When they all
 // exist (every ADD but a network's first, unless someone flushed the ruleset), this only reads.

@@ -13,7 +13,7 @@
 #include "netlink/link.hpp"
 #include "netlink/socket.hpp"
 #include "cni/owner_tag.hpp"
-#include "shared_state.hpp"
+#include "sys/shared_state.hpp"
 #include "veth.hpp"
 
 namespace wharf::bridge {
@@ -40,7 +40,7 @@ void gc(const cni::context& ctx) {
     });
     lazy_nft_socket sock;
     errors.attempt("drop stale attachments from the network's shared nftables state", [&] {
-        auto state = shared_state::existing();
+        auto state = shared_state::existing(state_owner);
         std::size_t n = state ? collect_network(sock, *state, stale) : 0;
         if (n != 0) log::info("GC: dropped {} stale attachments of network {}", n, ctx.conf.name);
     });

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "nft/error.hpp"
+#include "nft/isolation.hpp"
 #include "nft/list.hpp"
 #include "nft/rule.hpp"
 #include "nft/value.hpp"
@@ -27,6 +28,8 @@ nft::chain base(family fam, const char* name, const char* type, nft::hook hook, 
     return {.fam = fam, .table = table_name, .name = name,
             .base = nft::base_chain{.type = type, .hook = hook, .priority = priority}};
 }
+
+nft::isolation::layout isolation() { return {.fam = family::inet, .table = table_name, .chain = forward}; }
 
 // Adds the chain, then empties it, so the rules added next are the only ones.
 void reset_chain(nft::transaction& tx, const nft::chain& c) {
@@ -80,27 +83,13 @@ void add_masquerade(nft::transaction& tx, const net::prefix& subnet, bool dispat
 
 void add_isolation_base(nft::transaction& tx) {
     tx.add(inet_table());
-    tx.add(nft::set{.fam = family::inet, .table = table_name, .name = isolated, .key_type = nft::datatype::ifname,
-                    .key_len = ifname_len});
-    tx.add(nft::set{.fam = family::inet, .table = table_name, .name = isolated_self,
-                    .key_type = nft::datatype::concat({nft::datatype::ifname, nft::datatype::ifname}),
-                    .key_len = 2 * ifname_len});
+    nft::isolation::add_sets(tx, isolation());
     nft::chain fwd = base(family::inet, forward, "filter", nft::hook::forward, 0);
     reset_chain(tx, fwd);
     tx.add(nft::rule{family::inet, table_name, fwd.name}
                .match_ct_state(nft::ct_state::established | nft::ct_state::related)
                .accept());
-    tx.add(nft::rule{family::inet, table_name, fwd.name}
-               .load_meta(NFT_META_IIFNAME, nft::reg32(0))
-               .load_meta(NFT_META_OIFNAME, nft::reg32(4))
-               .lookup(isolated_self, nft::reg32(0))
-               .accept());
-    tx.add(nft::rule{family::inet, table_name, fwd.name}
-               .load_meta(NFT_META_IIFNAME, nft::reg1)
-               .lookup(isolated, nft::reg1)
-               .load_meta(NFT_META_OIFNAME, nft::reg1)
-               .lookup(isolated, nft::reg1)
-               .drop());
+    nft::isolation::add_rules(tx, isolation());
 }
 
 void add_spoof_base(nft::transaction& tx) {
@@ -127,16 +116,12 @@ void add_isolation_entries(nft::transaction& tx, const std::string& bridge) {
     tx.add_elements(isolated_self_set(), std::span<const nft::element>(&pair, 1));
 }
 
-nft::set_ref isolated_set() { return {family::inet, table_name, isolated}; }
-nft::set_ref isolated_self_set() { return {family::inet, table_name, isolated_self}; }
+nft::set_ref isolated_set() { return nft::isolation::members(isolation()); }
+nft::set_ref isolated_self_set() { return nft::isolation::pairs(isolation()); }
 
-nft::element isolated_entry(const std::string& bridge) {
-    return nft::element{.key = nft::ifname(bridge), .comment = isolation_piece(bridge)};
-}
+nft::element isolated_entry(const std::string& bridge) { return nft::isolation::member(bridge, isolation_piece(bridge)); }
 
-nft::element isolated_self_entry(const std::string& bridge) {
-    return nft::element{.key = nft::concat({nft::ifname(bridge), nft::ifname(bridge)}), .comment = isolation_piece(bridge)};
-}
+nft::element isolated_self_entry(const std::string& bridge) { return nft::isolation::pair(bridge, isolation_piece(bridge)); }
 
 std::vector<nft::set_ref> owned_sets() {
     return {{family::bridge, table_name, spoof_ports}, {family::bridge, table_name, spoof_pairs}};

@@ -20,7 +20,7 @@
 // Masquerade and isolation belong to a network, not to a container: Docker's and netavark's shape.
 // A subnet's masquerade (its chain and its postrouting rule) and a bridge's isolation entries are
 // "pieces" (named as above: "masq-10.22.0.0_24", "iso-wbr0"), made by the first ADD that needs them
-// and removed by the DEL that leaves them unused (shared_state.hpp says how that stays right under
+// and removed by the DEL that leaves them unused (sys/shared_state.hpp says how that stays right under
 // concurrency). Only the MAC spoof check is per container. Fixed chains are flushed and refilled
 // whenever they are (re)made.
 #include <optional>
@@ -37,8 +37,6 @@ namespace wharf::bridge::layout {
 inline constexpr const char* table_name = "wharf_bridge";
 inline constexpr const char* postrouting = "postrouting";
 inline constexpr const char* forward = "forward";
-inline constexpr const char* isolated = "isolated";
-inline constexpr const char* isolated_self = "isolated_self";
 inline constexpr const char* spoof_ports = "spoof_ports";
 inline constexpr const char* spoof_pairs = "spoof_pairs";
 

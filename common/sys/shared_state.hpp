@@ -1,12 +1,13 @@
 #pragma once
 // shared_state: which attachments use each piece of a host's shared nftables state, so that the
 // first ADD that needs a piece makes it and the DEL that leaves it unused removes it, while every
-// other ADD and DEL commits nothing to nftables. A piece is named like the object it stands for:
-// "masq-10.22.0.0_24" (a subnet's masquerade chain and its postrouting rule), "iso-wbr0" (a bridge's
-// isolation entries).
+// other ADD and DEL commits nothing to nftables (nft/shared_pieces.hpp runs that protocol). A piece
+// is named like the object it stands for: the bridge plugin's "masq-10.22.0.0_24" (a subnet's
+// masquerade chain and its postrouting rule), "iso-wbr0" (a bridge's isolation entries).
 //
-// Files under <run dir>/bridge/<host netns inode>/ (sys::run_dir(): /run/wharf, a tmpfs that starts
-// empty at boot, as the kernel state it describes):
+// Files under <run dir>/<owner>/<host netns inode>/, one tree per plugin that owns pieces ("bridge",
+// "firewall"; sys::run_dir(): /run/wharf, a tmpfs that starts empty at boot, as the kernel state it
+// describes):
 //   lock                       flock: ADD holds it shared, DEL and GC exclusively
 //   attachments/<owner tag>    the pieces this attachment uses, one per line: DEL needs no prevResult
 //   users/<piece>/<owner tag>  one empty file per user; the directory goes with its last user
@@ -25,16 +26,16 @@
 #include "base/unique_fd.hpp"
 #include "sys/file_lock.hpp"
 
-namespace wharf::bridge {
+namespace wharf::sys {
 
 class shared_state {
 public:
-    // The state of the calling thread's network namespace (the host's), created on first use.
-    static shared_state open();
+    // `owner`'s state in the calling thread's network namespace (the host's), created on first use.
+    static shared_state open(const std::string& owner);
     // The same, when it exists: DEL and GC on a host where no ADD ever made a piece create nothing.
-    static std::optional<shared_state> existing();
+    static std::optional<shared_state> existing(const std::string& owner);
 
-    sys::file_lock lock(sys::lock_kind kind) const;
+    file_lock lock(lock_kind kind) const;
 
     // Records `tag` as a user of `pieces` (added to what it used already). Hold the lock shared.
     void join(const std::string& tag, const std::vector<std::string>& pieces) const;
@@ -64,4 +65,4 @@ private:
     unique_fd attachments_;
 };
 
-}  // namespace wharf::bridge
+}  // namespace wharf::sys

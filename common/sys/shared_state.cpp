@@ -1,4 +1,4 @@
-#include "shared_state.hpp"
+#include "sys/shared_state.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -13,13 +13,13 @@
 #include "sys/atomic_file.hpp"
 #include "sys/dirs.hpp"
 
-namespace wharf::bridge {
+namespace wharf::sys {
 
 namespace {
 
 constexpr const char* attachments_dir = "attachments";
 constexpr const char* users_dir = "users";
-constexpr sys::write_options unsynced{.sync_dir = false, .sync_file = false};
+constexpr write_options unsynced{.sync_dir = false, .sync_file = false};
 
 unique_fd open_dir_at(int dir_fd, const std::string& name, const std::string& path_for_errors) {
     int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -47,7 +47,7 @@ std::vector<std::string> names_in(int dir_fd, const std::string& name, const std
     errno = 0;
     while (const dirent* e = ::readdir(d)) {
         std::string n = e->d_name;
-        if (n != "." && n != ".." && !n.starts_with(sys::temp_prefix)) out.push_back(std::move(n));
+        if (n != "." && n != ".." && !n.starts_with(temp_prefix)) out.push_back(std::move(n));
     }
     const int err = errno;
     ::closedir(d);
@@ -68,23 +68,25 @@ std::vector<std::string> split_lines(const std::string& text) {
     return out;
 }
 
-std::string state_path() { return sys::run_dir() + "/bridge/" + std::to_string(netns::handle::current().inode()); }
+std::string state_path(const std::string& owner) {
+    return run_dir() + "/" + owner + "/" + std::to_string(netns::handle::current().inode());
+}
 
 }  // namespace
 
-std::optional<shared_state> shared_state::existing() {
-    const std::string path = state_path();
+std::optional<shared_state> shared_state::existing(const std::string& owner) {
+    const std::string path = state_path(owner);
     struct stat st {};
     if (::stat((path + "/" + attachments_dir).c_str(), &st) != 0) {
         if (errno == ENOENT) return std::nullopt;
         throw_errno("stat " + path + "/" + attachments_dir);
     }
-    return open();
+    return open(owner);
 }
 
-shared_state shared_state::open() {
-    const std::string path = state_path();
-    sys::make_directories(path, 0700);
+shared_state shared_state::open(const std::string& owner) {
+    const std::string path = state_path(owner);
+    make_directories(path, 0700);
     unique_fd dir = open_dir_at(AT_FDCWD, path, path);
     make_dir_at(dir.get(), attachments_dir, path + "/" + attachments_dir);
     make_dir_at(dir.get(), users_dir, path + "/" + users_dir);
@@ -92,17 +94,17 @@ shared_state shared_state::open() {
     return shared_state(path, std::move(dir), std::move(attachments));
 }
 
-sys::file_lock shared_state::lock(sys::lock_kind kind) const {
-    return sys::file_lock::acquire_at(dir_.get(), "lock", path_ + "/lock", 0600, kind);
+file_lock shared_state::lock(lock_kind kind) const {
+    return file_lock::acquire_at(dir_.get(), "lock", path_ + "/lock", 0600, kind);
 }
 
 std::vector<std::string> shared_state::pieces_of(const std::string& tag) const {
-    auto text = sys::read_small_file(attachments_.get(), path_ + "/" + attachments_dir, tag);
+    auto text = read_small_file(attachments_.get(), path_ + "/" + attachments_dir, tag);
     return text ? split_lines(*text) : std::vector<std::string>{};
 }
 
 bool shared_state::uses(const std::string& tag, const std::string& piece) const {
-    return sys::stat_at(dir_.get(), path_, std::string(users_dir) + "/" + piece + "/" + tag).has_value();
+    return stat_at(dir_.get(), path_, std::string(users_dir) + "/" + piece + "/" + tag).has_value();
 }
 
 void shared_state::join(const std::string& tag, const std::vector<std::string>& pieces) const {
@@ -121,14 +123,14 @@ void shared_state::join(const std::string& tag, const std::vector<std::string>& 
     }
     std::string record;
     for (const auto& p : all) record += p + "\n";
-    sys::write_file_atomic(attachments_.get(), path_ + "/" + attachments_dir, tag, record, unsynced);
+    write_file_atomic(attachments_.get(), path_ + "/" + attachments_dir, tag, record, unsynced);
 }
 
 std::vector<std::string> shared_state::leave(const std::string& tag) const {
     std::vector<std::string> last;
     for (const auto& p : pieces_of(tag)) {
         const std::string piece_dir = std::string(users_dir) + "/" + p;
-        sys::remove_file(dir_.get(), path_, piece_dir + "/" + tag);
+        remove_file(dir_.get(), path_, piece_dir + "/" + tag);
         // rmdir succeeds only on an empty directory: that is the test for "no user left".
         if (::unlinkat(dir_.get(), piece_dir.c_str(), AT_REMOVEDIR) == 0) {
             last.push_back(p);
@@ -142,7 +144,7 @@ std::vector<std::string> shared_state::leave(const std::string& tag) const {
 }
 
 void shared_state::forget(const std::string& tag) const {
-    sys::remove_file(attachments_.get(), path_ + "/" + attachments_dir, tag);
+    remove_file(attachments_.get(), path_ + "/" + attachments_dir, tag);
 }
 
 bool shared_state::drop_users(const std::string& piece, const std::function<bool(const std::string& tag)>& stale) const {
@@ -150,7 +152,7 @@ bool shared_state::drop_users(const std::string& piece, const std::function<bool
     bool dropped = false;
     for (const auto& tag : names_in(dir_.get(), piece_dir, path_ + "/" + piece_dir)) {
         if (!stale(tag)) continue;
-        sys::remove_file(dir_.get(), path_, piece_dir + "/" + tag);
+        remove_file(dir_.get(), path_, piece_dir + "/" + tag);
         dropped = true;
     }
     if (!dropped) return false;
@@ -165,4 +167,4 @@ std::vector<std::string> shared_state::attachments() const {
 
 std::vector<std::string> shared_state::pieces() const { return names_in(dir_.get(), users_dir, path_ + "/" + users_dir); }
 
-}  // namespace wharf::bridge
+}  // namespace wharf::sys

@@ -1,4 +1,4 @@
-// The bridge's record of which attachments use each shared piece, on a private run directory
+// A plugin's record of which attachments use each shared piece, on a private run directory
 // (the test main sets WHARF_RUN_DIR): joins, the last leave, records DEL reads, GC's stale users.
 #include <doctest/doctest.h>
 
@@ -9,17 +9,17 @@
 #include <string>
 #include <vector>
 
-#include "shared_state.hpp"
+#include "sys/shared_state.hpp"
 
 using namespace wharf;
-using namespace wharf::bridge;
+using namespace wharf::sys;
 
 namespace {
 using pieces = std::vector<std::string>;
 }
 
 TEST_CASE("the last user of a piece is the one whose leave reports it") {
-    const shared_state state = shared_state::open();
+    const shared_state state = shared_state::open("unit");
     const std::string a = "wharf:unit:a", b = "wharf:unit:b";
     {
         auto lock = state.lock(sys::lock_kind::shared);
@@ -43,7 +43,7 @@ TEST_CASE("the last user of a piece is the one whose leave reports it") {
 }
 
 TEST_CASE("joining again adds to what an attachment uses; a failed removal can be undone by joining") {
-    const shared_state state = shared_state::open();
+    const shared_state state = shared_state::open("unit");
     const std::string a = "wharf:unit:again";
     state.join(a, {"masq-10.251.0.0_24"});
     state.join(a, {"masq-10.251.0.0_24", "masq-fd00:251::_64"});
@@ -57,7 +57,7 @@ TEST_CASE("joining again adds to what an attachment uses; a failed removal can b
 }
 
 TEST_CASE("GC drops user entries of stale tags, with or without a record") {
-    const shared_state state = shared_state::open();
+    const shared_state state = shared_state::open("unit");
     state.join("wharf:unit:keep", {"iso-wgc0"});
     state.join("wharf:unit:stale", {"iso-wgc0"});
     auto stale = [](const std::string& tag) { return tag == "wharf:unit:stale"; };
@@ -75,11 +75,11 @@ TEST_CASE("existing() finds nothing, and makes nothing, where no ADD ever record
     char fresh[] = "/tmp/wharf-unit-run-XXXXXX";
     REQUIRE(mkdtemp(fresh) != nullptr);
     setenv("WHARF_RUN_DIR", fresh, 1);
-    CHECK_FALSE(shared_state::existing());
+    CHECK_FALSE(shared_state::existing("unit"));
     CHECK(rmdir(fresh) == 0);  // still empty
     REQUIRE(mkdir(fresh, 0700) == 0);
-    shared_state::open();
-    CHECK(shared_state::existing());
+    shared_state::open("unit");
+    CHECK(shared_state::existing("unit"));
     setenv("WHARF_RUN_DIR", saved.c_str(), 1);
     CHECK(std::system(("rm -rf " + std::string(fresh)).c_str()) == 0);
 }

@@ -1,0 +1,62 @@
+#!/bin/sh
+# firewall ADD and DEL time, Wharf's beside the reference (/usr/lib/cni/firewall, iptables backend,
+# which execs iptables), with the same config and prevResult, interleaved in one run, inside a
+# throwaway "host" network namespace whose iptables filter FORWARD policy is DROP (iptables-nft).
+# Nothing on the real host changes. Prints the median of each.
+# usage: bench/firewall_bench.sh [build dir] [rounds]   (reference: $REFERENCE or /usr/lib/cni/firewall)
+set -eu
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$src/build-bench}
+rounds=${2:-21}
+reference=${REFERENCE:-/usr/lib/cni/firewall}
+if [ ! -f "$build/build.ninja" ]; then
+    cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+fi
+ninja -C "$build" firewall >/dev/null
+command -v iptables-nft >/dev/null || { echo "needs iptables (apt-get install iptables)" >&2; exit 1; }
+[ -x "$reference" ] || { echo "needs the reference plugin (apt-get install containernetworking-plugins)" >&2; exit 1; }
+
+host=wfwbench$$
+ip netns add "$host"
+tmp=$(mktemp -d /tmp/wfw-bench-XXXXXX)
+cleanup() { ip netns del "$host" 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT INT TERM
+ip netns exec "$host" iptables-nft -P FORWARD DROP
+export WHARF_RUN_DIR="$tmp/run"
+
+# conf <n>: container n's config, 10.62.<n/250>.<n%250+2> behind a bridge named wfwbench0 (prevResult as
+# the bridge plugin writes it). The reference stops at spec 1.0.0, so both get 1.0.0.
+conf() {
+    printf '{"cniVersion":"1.0.0","name":"wfwbench","type":"firewall","backend":"iptables","prevResult":{"cniVersion":"1.0.0",'
+    printf '"interfaces":[{"name":"wfwbench0"},{"name":"vethbench"},{"name":"eth0","sandbox":"/run/netns/x"}],'
+    printf '"ips":[{"address":"10.62.%d.%d/16","interface":2}]}}' $(($1 / 250)) $(($1 % 250 + 2))
+}
+
+# call <binary> <command> <n>: one plugin call in the host namespace; prints nanoseconds taken.
+call() {
+    conf "$3" >"$tmp/conf"
+    t0=$(date +%s%N)
+    if ! nsenter --net=/run/netns/"$host" env CNI_COMMAND="$2" CNI_CONTAINERID="bench$3" CNI_NETNS=/run/netns/"$host" \
+        CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni PATH="$PATH" WHARF_RUN_DIR="$WHARF_RUN_DIR" "$1" <"$tmp/conf" >"$tmp/out" 2>"$tmp/err"; then
+        echo "$1 $2 $3 failed: $(cat "$tmp/out" "$tmp/err")" >&2
+        exit 1
+    fi
+    t1=$(date +%s%N)
+    echo $((t1 - t0))
+}
+
+median_ms() { sort -n | awk '{v[NR]=$1} END {printf "%.2f", v[int((NR+1)/2)]/1e6}'; }
+
+: >"$tmp/wadd"; : >"$tmp/wdel"; : >"$tmp/radd"; : >"$tmp/rdel"
+# Ten other containers are attached by each plugin first, so neither measures a first ADD.
+for n in $(seq 1 10); do call "$build/bin/firewall" ADD "$n" >/dev/null; call "$reference" ADD $((n + 100)) >/dev/null; done
+for _ in $(seq "$rounds"); do
+    call "$build/bin/firewall" ADD 50 >>"$tmp/wadd"
+    call "$reference" ADD 150 >>"$tmp/radd"
+    call "$build/bin/firewall" DEL 50 >>"$tmp/wdel"
+    call "$reference" DEL 150 >>"$tmp/rdel"
+done
+if ! ip netns exec "$host" iptables-nft-save >/dev/null 2>"$tmp/save"; then echo "iptables-nft-save failed: $(cat "$tmp/save")" >&2; exit 1; fi
+echo "firewall ADD/DEL, median of $rounds calls each, interleaved, 10 other containers attached by each, one process per call (nsenter included)"
+printf '%-10s ADD %8s ms   DEL %8s ms\n' wharf "$(median_ms <"$tmp/wadd")" "$(median_ms <"$tmp/wdel")"
+printf '%-10s ADD %8s ms   DEL %8s ms\n' reference "$(median_ms <"$tmp/radd")" "$(median_ms <"$tmp/rdel")"

@@ -1,0 +1,265 @@
+#include "firewall.hpp"
+
+#include <fstream>
+#include <set>
+
+#include "cni/error.hpp"
+#include "cni/owner_tag.hpp"
+#include "firewall_conf.hpp"
+#include "isolation.hpp"
+#include "layout.hpp"
+#include "log/logging.hpp"
+#include "netlink/socket.hpp"
+#include "nft/list.hpp"
+#include "nft/transaction.hpp"
+#include "xt_forward.hpp"
+
+namespace wharf::firewall {
+
+namespace {
+
+using nft::family;
+
+std::string attachment_tag(const cni::context& ctx) {
+    return cni::owner_tag(ctx.conf.name, ctx.req.container_id, ctx.req.ifname);
+}
+
+// The tables of the host that matter here, from one dump.
+struct present_tables {
+    bool own = false;
+    bool own_bridge = false;
+    bool ip_filter = false;
+    bool ip6_filter = false;
+
+    static present_tables read(netlink::socket& sock) {
+        present_tables t;
+        for (const auto& i : nft::list_tables(sock)) {
+            t.own = t.own || (i.fam == family::inet && i.name == layout::table_name);
+            t.own_bridge = t.own_bridge || (i.fam == family::bridge && i.name == layout::table_name);
+            t.ip_filter = t.ip_filter || (i.fam == family::ip && i.name == xt::filter_table);
+            t.ip6_filter = t.ip6_filter || (i.fam == family::ip6 && i.name == xt::filter_table);
+        }
+        return t;
+    }
+    bool filter(family fam) const { return fam == family::ip ? ip_filter : ip6_filter; }
+};
+
+constexpr net::family families[] = {net::family::v4, net::family::v6};
+family xt_family(net::family f) { return f == net::family::v4 ? family::ip : family::ip6; }
+net::family address_family(family xt) { return xt == family::ip ? net::family::v4 : net::family::v6; }
+
+std::vector<net::ip_address> of_family(const std::vector<net::ip_address>& all, net::family f) {
+    std::vector<net::ip_address> out;
+    for (const auto& a : all)
+        if (a.fam() == f) out.push_back(a);
+    return out;
+}
+
+// Wharf programs nftables; a host whose iptables is the legacy x_tables one (or firewalld) filters
+// elsewhere. Say so rather than fail: the reference would have used them.
+void warn_about_other_filters(const firewall_conf& conf) {
+    std::ifstream legacy("/proc/self/net/ip_tables_names");
+    for (std::string name; std::getline(legacy, name);)
+        if (name == "filter")
+            log::warn("the legacy iptables (x_tables) filter table is loaded here; Wharf's firewall plugin programs "
+                      "nftables only, so a DROP policy there still drops this container's forwarded traffic");
+    if (conf.chosen == backend::detect)
+        log::debug("backend detection: firewalld is not programmed by Wharf; using nftables and iptables-nft");
+}
+
+// Elements and rules owned by tags that satisfy `doomed`, all removed in one transaction.
+std::size_t withdraw(netlink::socket& sock, const std::function<bool(const std::string&)>& doomed) {
+    const auto tables = present_tables::read(sock);
+    nft::transaction tx{sock};
+    std::size_t n = 0;
+    auto withdraw_from = [&](const nft::set_ref& set) {
+        std::vector<nft::element> gone;
+        for (const auto& e : nft::list_elements(sock, set)) {
+            const std::string tag = cni::tag_of(e.comment);
+            if (!tag.empty() && doomed(tag)) gone.push_back(nft::element{.key = e.key});
+        }
+        if (!gone.empty()) tx.remove_elements(set, gone);
+        n += gone.size();
+    };
+    if (tables.own && layout::base_present(sock))
+        for (net::family f : families) withdraw_from(layout::allowed_set(f));
+    if (tables.own_bridge && layout::bridge_base_present(sock)) withdraw_from(layout::isolated_ports_set());
+    for (net::family f : families) {
+        const auto now = xt::read_host_filter(sock, xt_family(f), tables.filter(xt_family(f)));
+        n += xt::remove_owned(tx, now, doomed);
+    }
+    if (!tx.empty()) tx.commit();
+    return n;
+}
+
+// ADD's one transaction: Wharf's table (made if missing), the addresses' elements, and the host's
+// iptables FORWARD rules where iptables-nft keeps that chain. Returns false, having committed
+// nothing, when shared objects are missing and `setup_allowed` is false.
+bool try_allow(netlink::socket& sock, const firewall_conf& conf, const std::string& tag, bool setup_allowed) {
+    const auto tables = present_tables::read(sock);
+    const bool base = tables.own && layout::base_present(sock);
+    std::vector<xt::host_filter> filters;
+    bool shared_missing = !base;
+    for (net::family f : families) {
+        if (of_family(conf.addresses, f).empty()) continue;
+        filters.push_back(xt::read_host_filter(sock, xt_family(f), tables.filter(xt_family(f))));
+        const auto& now = filters.back();
+        shared_missing = shared_missing || (now.forward && (!now.dispatched || !now.admin_jump));
+    }
+    const bool ports = conf.policy == ingress_policy::isolated;
+    const bool bridge_base = ports && tables.own_bridge && layout::bridge_base_present(sock);
+    shared_missing = shared_missing || (ports && !bridge_base);
+    if (shared_missing && !setup_allowed) return false;
+    nft::transaction tx{sock};
+    // An element of a set that existed before: kept when it is ours, taken over when it is a stale
+    // one of a previous owner (an address or veth name reused), added when absent.
+    auto claim = [&](const nft::set_ref& set, const nft::element& entry, bool set_existed) {
+        if (set_existed) {
+            const auto existing = nft::find_element(sock, set, entry.key);
+            if (existing && existing->comment == tag) return;
+            if (existing) tx.remove_elements(set, std::vector{nft::element{.key = entry.key}});
+        }
+        tx.add_elements(set, std::vector{entry});
+    };
+    if (!base) layout::add_base(tx);
+    for (const auto& a : conf.addresses) claim(layout::allowed_set(a.fam()), layout::allowed_entry(a, tag), base);
+    if (ports) {
+        if (!bridge_base) layout::add_bridge_base(tx);
+        claim(layout::isolated_ports_set(), layout::isolated_port_entry(conf.host_veth, tag), bridge_base);
+    }
+    for (const auto& now : filters)
+        xt::add_attachment(tx, now, conf.admin_chain, tag, of_family(conf.addresses, address_family(now.fam)));
+    tx.commit();
+    return true;
+}
+
+// Every ADD but the host's first finds the shared objects (Wharf's table, CNI-FORWARD and its jumps)
+// and commits its own part alone. Making them is serialized by the state's lock, so two first ADDs
+// do not both insert the jumps.
+void allow(netlink::socket& sock, const firewall_conf& conf, const std::string& tag) {
+    warn_about_other_filters(conf);
+    if (try_allow(sock, conf, tag, false)) return;
+    const auto state = sys::shared_state::open(state_owner);
+    const auto exclusive = state.lock(sys::lock_kind::exclusive);
+    try_allow(sock, conf, tag, true);
+}
+
+// Runs every step of a teardown; the first failure is rethrown once all have run.
+class first_failure {
+public:
+    template <typename F>
+    void attempt(const char* what, F&& step) {
+        try {
+            step();
+        } catch (const std::exception& e) {
+            log::warn("{}: {}", what, e.what());
+            if (!failure_) failure_ = std::current_exception();
+        }
+    }
+    void rethrow() const {
+        if (failure_) std::rethrow_exception(failure_);
+    }
+
+private:
+    std::exception_ptr failure_;
+};
+
+}  // namespace
+
+cni::result add(const cni::context& ctx) {
+    const firewall_conf conf = parse_firewall_conf(ctx.conf, ctx.req.cmd);
+    cni::result r = *ctx.conf.prev_result;
+    r.cni_version = ctx.conf.cni_version;
+    const std::string tag = attachment_tag(ctx);
+    nft::lazy_socket sock;
+    allow(sock.get(), conf, tag);
+    try {
+        if (const auto pieces = pieces_of(conf); !pieces.empty())
+            nft::join_pieces(sock, sys::shared_state::open(state_owner), tag, pieces, isolation_pieces());
+    } catch (...) {
+        first_failure undo;
+        undo.attempt("undo ADD: leave the isolation pieces", [&] {
+            if (auto state = sys::shared_state::existing(state_owner))
+                nft::leave_pieces(sock, *state, tag, isolation_pieces());
+        });
+        undo.attempt("undo ADD: withdraw the rules", [&] { withdraw(sock.get(), [&](const std::string& t) { return t == tag; }); });
+        throw;
+    }
+    return r;
+}
+
+void del(const cni::context& ctx) {
+    const firewall_conf conf = parse_firewall_conf(ctx.conf, ctx.req.cmd);
+    const std::string tag = attachment_tag(ctx);
+    nft::lazy_socket sock;
+    first_failure steps;
+    steps.attempt("withdraw the attachment's rules and elements",
+                  [&] { withdraw(sock.get(), [&](const std::string& t) { return t == tag; }); });
+    steps.attempt("leave the network's isolation pieces", [&] {
+        if (auto state = sys::shared_state::existing(state_owner)) nft::leave_pieces(sock, *state, tag, isolation_pieces());
+    });
+    steps.rethrow();
+}
+
+void check(const cni::context& ctx) {
+    const firewall_conf conf = parse_firewall_conf(ctx.conf, ctx.req.cmd);
+    const std::string tag = attachment_tag(ctx);
+    auto sock = netlink::socket::open(NETLINK_NETFILTER);
+    const auto tables = present_tables::read(sock);
+    const std::string where = "table inet " + std::string(layout::table_name);
+    if (!tables.own || !layout::base_present(sock))
+        throw cni::error(cni::code::internal, "nftables " + where + " or its forward chain is missing", where);
+    // `entry` must be in `set` (when `present`: its table and chain exist) with this attachment's tag.
+    auto require = [&](const nft::set_ref& set, const nft::element& entry, const std::string& what, bool present) {
+        const auto e = present ? nft::find_element(sock, set, entry.key) : std::nullopt;
+        if (!e || e->comment != tag)
+            throw cni::error(cni::code::internal,
+                             "nftables element " + what + " of set " + set.name + " is missing or not this attachment's",
+                             "table " + std::string(nft::name(set.fam)) + " " + set.table + ", owner " + tag);
+    };
+    for (const auto& a : conf.addresses) require(layout::allowed_set(a.fam()), layout::allowed_entry(a, tag), a.to_string(), true);
+    for (net::family f : families) {
+        const auto now = xt::read_host_filter(sock, xt_family(f), tables.filter(xt_family(f)));
+        xt::verify(now, tag, of_family(conf.addresses, f).size());
+    }
+    if (const auto pieces = pieces_of(conf); !pieces.empty()) {
+        const auto state = sys::shared_state::existing(state_owner);
+        if (!state)
+            throw cni::error(cni::code::internal, "this attachment is not recorded as a user of " + pieces.front(),
+                             "no shared state of the firewall plugin");
+        nft::verify_pieces(sock, *state, tag, pieces, isolation_pieces(), where);
+    }
+    if (conf.policy == ingress_policy::isolated)
+        require(layout::isolated_ports_set(), layout::isolated_port_entry(conf.host_veth, tag), conf.host_veth,
+                tables.own_bridge && layout::bridge_base_present(sock));
+}
+
+void status(const cni::context& ctx) {
+    parse_firewall_conf(ctx.conf, ctx.req.cmd);
+    try {
+        auto sock = netlink::socket::open(NETLINK_NETFILTER);
+        nft::list_tables(sock, family::inet);
+    } catch (const std::exception& e) {
+        throw cni::error(cni::code::not_available, "the nftables API does not answer", e.what());
+    }
+}
+
+void gc(const cni::context& ctx) {
+    parse_firewall_conf(ctx.conf, ctx.req.cmd);
+    const std::string prefix = cni::network_tag_prefix(ctx.conf.name);
+    std::set<std::string> valid;
+    for (const auto& a : ctx.conf.valid_attachments) valid.insert(cni::owner_tag(ctx.conf.name, a.container_id, a.ifname));
+    auto stale = [&](const std::string& t) { return t.starts_with(prefix) && !valid.contains(t); };
+    nft::lazy_socket sock;
+    first_failure steps;
+    steps.attempt("GC: withdraw stale rules and elements", [&] {
+        if (std::size_t n = withdraw(sock.get(), stale); n != 0)
+            log::info("GC: removed {} nftables rules and elements of network {}", n, ctx.conf.name);
+    });
+    steps.attempt("GC: drop stale users of the isolation pieces", [&] {
+        if (auto state = sys::shared_state::existing(state_owner)) nft::collect_pieces(sock, *state, stale, isolation_pieces());
+    });
+    steps.rethrow();
+}
+
+}  // namespace wharf::firewall
