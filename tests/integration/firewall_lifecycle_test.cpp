@@ -2,11 +2,11 @@
 // CHECK finding a removed element or rule, GC and STATUS, in throwaway namespaces.
 #include <doctest/doctest.h>
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "json/json.hpp"
 #include "support/firewall_world.hpp"
 
 using namespace wharf::test;

@@ -3,9 +3,9 @@
 // is DROP (as Docker or a distribution default leaves it), an outside namespace is the world.
 #include <doctest/doctest.h>
 
-#include <nlohmann/json.hpp>
 #include <string>
 
+#include "json/json.hpp"
 #include "support/firewall_world.hpp"
 
 using namespace wharf::test;

@@ -5,12 +5,12 @@
 // of 10.62.0.0/16, 10.63.0.0/16 and 10.64.0.0/16 (a /25 derived from the PID). Containers are
 // attached by chaining our bridge plugin into our firewall plugin through prevResult, as a runtime
 // running a conflist does. Names start with "wfw"; everything is removed on destruction.
-#include <nlohmann/json.hpp>
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "json/json.hpp"
 #include "support/bridge_world.hpp"
 
 namespace wharf::test {

@@ -1,9 +1,9 @@
 // The firewall plugin's config parsing: keys, defaults, prevResult reading, and the codes of bad input.
 #include <doctest/doctest.h>
 
-#include <nlohmann/json.hpp>
 #include <string>
 
+#include "json/json.hpp"
 #include "cni/error.hpp"
 #include "firewall_conf.hpp"
 
