@@ -58,12 +58,6 @@ void say(const char* fmt, const std::string& a = {}, const std::string& b = {}, 
 
 std::string strip_length(const std::string& cidr) { return cidr.substr(0, cidr.find('/')); }
 
-std::string bridge_of(const network_list& list) {
-    for (const auto& p : list.plugins)
-        if (plugin_type(p) == "bridge") return p.value("bridge", std::string("cni0"));
-    return {};
-}
-
 bool link_exists(const std::string& name) {
     auto sock = netlink::socket::open(NETLINK_ROUTE);
     return netlink::link::find_link(sock, name).has_value();

@@ -23,13 +23,6 @@ std::string join(const json& list, const std::string& sep = " ") {
     return s;
 }
 
-// The bridge a network's list uses (the bridge plugin's "bridge", default cni0), or empty.
-std::string bridge_of(const network_list& list) {
-    for (const auto& p : list.plugins)
-        if (plugin_type(p) == "bridge") return p.value("bridge", std::string("cni0"));
-    return {};
-}
-
 json subnets_of(const network_list& list) {
     json out = json::array();
     for (const auto& p : list.plugins) {

@@ -119,6 +119,12 @@ json plugin_capabilities(const json& plugin) {
     return c && c->is_object() ? *c : json::object();
 }
 
+std::string bridge_of(const network_list& list) {
+    for (const auto& p : list.plugins)
+        if (plugin_type(p) == "bridge") return p.value("bridge", std::string("cni0"));
+    return {};
+}
+
 network_list parse_conflist(const std::string& bytes, const std::string& file) {
     json doc = parse_json(bytes, file);
     network_list list;

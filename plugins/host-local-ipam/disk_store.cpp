@@ -66,6 +66,7 @@
 
 #include "base/os_error.hpp"
 #include "base/stable_hash.hpp"
+#include "base/trim.hpp"
 #include "cni/error.hpp"
 #include "log/logging.hpp"
 #include "sys/atomic_file.hpp"
@@ -82,13 +83,6 @@ constexpr std::string_view last_ip_prefix = "last_reserved_ip.";
 constexpr const char* boot_marker = ".wharf-boot";
 // 2000-01-01T00:00:00Z: no in-place write can produce it, since writing sets the mtime to now.
 constexpr timespec stamp = {946684800, 0};
-
-std::string trim(std::string_view s) {
-    const char* ws = " \t\r\n\v\f";
-    auto b = s.find_first_not_of(ws);
-    if (b == std::string_view::npos) return {};
-    return std::string(s.substr(b, s.find_last_not_of(ws) - b + 1));
-}
 
 std::vector<std::string> split_lines(std::string_view s) {
     std::vector<std::string> out;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/trim.hpp"
 #include "cni/error.hpp"
 #include "cni/json_field.hpp"
 #include "cni/version.hpp"
@@ -14,16 +15,6 @@ namespace wharf::ipam {
 using net::ip_address;
 
 namespace {
-
-[[noreturn]] void config_error(const std::string& msg) { throw cni::error(cni::code::invalid_config, msg); }
-
-std::string trim(std::string_view s) {
-    const auto* ws = " \t\r\n";
-    auto b = s.find_first_not_of(ws);
-    if (b == std::string_view::npos) return {};
-    auto e = s.find_last_not_of(ws);
-    return std::string(s.substr(b, e - b + 1));
-}
 
 // An address as requests carry it: "10.1.2.3", or with a prefix length, "10.1.2.3/24" (which is ignored).
 ip_address parse_requested(const std::string& text, const std::string& key) {

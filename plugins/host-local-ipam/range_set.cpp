@@ -9,6 +9,8 @@
 
 namespace wharf::ipam {
 
+void config_error(const std::string& msg) { throw cni::error(cni::code::invalid_config, msg); }
+
 using net::ip_address;
 using net::prefix;
 
@@ -26,8 +28,6 @@ std::uint64_t saturate(u128 v) noexcept {
     constexpr auto max = std::numeric_limits<std::uint64_t>::max();
     return v > max ? max : static_cast<std::uint64_t>(v);
 }
-
-[[noreturn]] void config_error(const std::string& msg) { throw cni::error(cni::code::invalid_config, msg); }
 
 std::string quoted(const nlohmann::json& v) { return v.dump(); }
 

@@ -14,6 +14,9 @@
 
 namespace wharf::ipam {
 
+// Throws the CNI error for a malformed ipam configuration (code 7) with `msg`.
+[[noreturn]] void config_error(const std::string& msg);
+
 struct ip_range {
     net::prefix subnet;  // canonical (no host bits)
     net::ip_address start;
