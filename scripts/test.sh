@@ -13,7 +13,7 @@ echo "== unit and integration tests (release)"
 ctest --test-dir build -L 'unit|integration' --output-on-failure -j2
 
 echo "== sanitizer build (ASan + UBSan)"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWHARF_SANITIZE=ON -DWHARF_WERROR=ON >/dev/null
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWHARF_SANITIZE=ON -DWHARF_WERROR=ON -DWHARF_UNITY=OFF >/dev/null
 ninja -C build-asan -j"$jobs"
 echo "== unit and integration tests (ASan + UBSan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
