@@ -113,7 +113,10 @@ private:
 
 }  // namespace
 
-std::string sysctl_key_problem(std::string_view key) { return path_problem(split(key, separators)); }
+std::string sysctl_key_problem(std::string_view key) {
+    if (key.find("..") != std::string_view::npos) return "holds \"..\"";
+    return path_problem(split(key, separators));
+}
 
 std::string sysctl_path(std::string_view key, std::string_view ifname) {
     std::string replaced(key);
