@@ -13,26 +13,16 @@ using nlohmann::json;
 
 namespace {
 
-[[noreturn]] void invalid(const std::string& key, const std::string& why) {
-    throw cni::error(cni::code::invalid_config, "invalid tuning config: " + key + " " + why, key);
-}
-
-net::mac parse_mac(const std::string& where, const std::string& text) {
-    auto m = net::mac::parse(text);
-    if (!m) invalid(where, "\"" + text + "\" is not a MAC address (aa:bb:cc:dd:ee:ff)");
-    if (!m->is_unicast()) invalid(where, "\"" + text + "\" is a multicast address; an interface needs a unicast one");
-    return *m;
-}
 
 // {"key": "value", ...} into `into` (later objects override earlier ones per key).
 void read_sysctls(const json& obj, const std::string& where, std::map<std::string, std::string>& into) {
     const json* v = cni::find_value(obj, "sysctl");
     if (!v) return;
-    if (!v->is_object()) invalid(where, "must be an object of \"key\": \"value\", not " + v->dump());
+    if (!v->is_object()) cni::invalid_key(where, "must be an object of \"key\": \"value\", not " + v->dump());
     for (const auto& [key, value] : v->items()) {
-        if (!value.is_string()) invalid(where + "." + key, "must be a string, not " + value.dump());
+        if (!value.is_string()) cni::invalid_key(where + "." + key, "must be a string, not " + value.dump());
         if (auto why = sysctl_key_problem(key); !why.empty())
-            invalid(where, "key \"" + key + "\" " + why + " (only net.* keys of the container's namespace)");
+            cni::invalid_key(where, "key \"" + key + "\" " + why + " (only net.* keys of the container's namespace)");
         into[key] = value.get<std::string>();
     }
 }
@@ -56,11 +46,11 @@ tuning_conf parse_tuning_conf(const cni::net_conf& conf, const cni::request& req
     c.data_dir = cni::get_string(raw, "dataDir");
     if (c.data_dir.empty()) c.data_dir = default_data_dir;
     if (auto dup = duplicate_sysctl_key(stdin_data))
-        invalid("sysctl", "key \"" + *dup + "\" is given more than once");
+        cni::invalid_key("sysctl", "key \"" + *dup + "\" is given more than once");
 
     std::map<std::string, std::string> sysctls;
     read_sysctls(raw, "sysctl", sysctls);
-    if (auto m = cni::get_string(raw, "mac"); !m.empty()) c.mac = parse_mac("mac", m);
+    if (auto m = cni::get_string(raw, "mac"); !m.empty()) c.mac = cni::parse_mac("mac", m);
     read_link_keys(raw, c);
 
     // Per-request input, in the reference's order of precedence: CNI_ARGS, runtimeConfig, args.
@@ -68,25 +58,25 @@ tuning_conf parse_tuning_conf(const cni::net_conf& conf, const cni::request& req
         cni::check_known_args(req, {"MAC"});
         if (auto m = req.arg("MAC"); m && !m->empty()) {
             try {
-                c.mac = parse_mac("CNI_ARGS MAC", *m);
+                c.mac = cni::parse_mac("CNI_ARGS MAC", *m);
             } catch (const cni::error& e) {
                 throw cni::error(cni::code::invalid_env, e.what(), "CNI_ARGS=" + req.args_raw);
             }
         }
     });
     cni::read_per_request(req.cmd, "runtimeConfig.mac", [&] {
-        if (auto m = cni::get_string(conf.runtime_config, "mac"); !m.empty()) c.mac = parse_mac("runtimeConfig.mac", m);
+        if (auto m = cni::get_string(conf.runtime_config, "mac"); !m.empty()) c.mac = cni::parse_mac("runtimeConfig.mac", m);
     });
     cni::read_per_request(req.cmd, "args.cni", [&] {
         const json* a = cni::find_value(conf.args, "cni");
         if (!a) return;
-        if (!a->is_object()) invalid("args.cni", "must be an object, not " + a->dump());
+        if (!a->is_object()) cni::invalid_key("args.cni", "must be an object, not " + a->dump());
         read_sysctls(*a, "args.cni.sysctl", sysctls);
         // Present, even empty, args.cni.mac replaces the MAC (the reference's pointer semantics).
         if (cni::find_value(*a, "mac")) {
             auto m = cni::get_string(*a, "mac");
             if (m.empty()) c.mac.reset();
-            else c.mac = parse_mac("args.cni.mac", m);
+            else c.mac = cni::parse_mac("args.cni.mac", m);
         }
         read_link_keys(*a, c);
     });
@@ -97,7 +87,7 @@ tuning_conf parse_tuning_conf(const cni::net_conf& conf, const cni::request& req
             try {
                 path = sysctl_path(key, req.ifname);
             } catch (const std::invalid_argument& e) {
-                invalid("sysctl", e.what());
+                cni::invalid_key("sysctl", e.what());
             }
         }
         c.sysctls.push_back({key, std::move(path), std::move(value)});

@@ -10,6 +10,7 @@
 #include "support/netns_exec.hpp"
 #include "support/plugin_runner.hpp"
 #include "support/sandbox.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace wharf::test;
 using nlohmann::json;
@@ -19,19 +20,6 @@ namespace {
 
 constexpr const char* reference_tuning = "/usr/lib/cni/tuning";
 
-struct temp_dir {
-    std::string path;
-    temp_dir() {
-        char tmpl[] = "/tmp/wtun-chain-XXXXXX";
-        REQUIRE(::mkdtemp(tmpl) != nullptr);
-        path = tmpl;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
 json eth0_of(const netns_sandbox& ns) { return json::parse(ns.exec("ip -j link show dev eth0")).at(0); }
 
 }  // namespace
@@ -40,11 +28,11 @@ TEST_CASE("bridge then tuning in a sandboxed host: the MAC set by tuning is the 
     REQUIRE(geteuid() == 0);
     netns_sandbox host("wtun");
     netns_sandbox container("wtun");
-    temp_dir dirs;
+    temp_dir dirs("wtun-chain");
     const std::string subnet = "10.61." + std::to_string(getpid() % 250) + ".0/24";
     const json bridge_conf = {{"cniVersion", "0.4.0"}, {"name", "wtun-podman"}, {"type", "bridge"},
                               {"bridge", unique_name("wtun")}, {"isGateway", true}, {"ipMasq", false},
-                              {"ipam", {{"type", "host-local"}, {"dataDir", dirs.path + "/ipam"},
+                              {"ipam", {{"type", "host-local"}, {"dataDir", dirs.path() + "/ipam"},
                                         {"ranges", {{{{"subnet", subnet}}}}}}}};
     const cni_call call{.command = "ADD", .container_id = "wtun-ctr", .netns = container.path(),
                         .args = "IgnoreUnknown=1;K8S_POD_NAME=web;MAC=02:61:0a:0b:0c:0d"};
@@ -55,7 +43,7 @@ TEST_CASE("bridge then tuning in a sandboxed host: the MAC set by tuning is the 
 
     const json original_mac = eth0_of(container)["address"];
     json tuning_conf = {{"cniVersion", "0.4.0"}, {"name", "wtun-podman"}, {"type", "tuning"},
-                        {"dataDir", dirs.path + "/tuning"}, {"prevResult", br.json()}};
+                        {"dataDir", dirs.path() + "/tuning"}, {"prevResult", br.json()}};
     const auto tu = run_plugin_in(host.name(), plugin_path("tuning"), call, tuning_conf.dump());
     REQUIRE_MESSAGE(tu.exit_code == 0, tu.out, tu.err);
     const json r = tu.json();
@@ -83,7 +71,7 @@ TEST_CASE("bridge then tuning in a sandboxed host: the MAC set by tuning is the 
     auto bridge_del = bridge_call;
     bridge_del.command = "DEL";
     CHECK(run_plugin_in(host.name(), plugin_path("bridge"), bridge_del, bridge_conf.dump()).exit_code == 0);
-    CHECK(fs::is_empty(dirs.path + "/tuning"));
+    CHECK(fs::is_empty(dirs.path() + "/tuning"));
 }
 
 TEST_CASE("drop-in both ways: the reference's DEL restores what Wharf's ADD saved, and Wharf's DEL the reference's") {
@@ -94,10 +82,10 @@ TEST_CASE("drop-in both ways: the reference's DEL restores what Wharf's ADD save
         INFO(order);
         netns_sandbox ns("wtun");
         ns.exec("ip link add eth0 type veth peer name " + unique_name("wtun"));
-        temp_dir dir;
+        temp_dir dir("wtun-chain");
         const json before = eth0_of(ns);
         // 1.0.0: the newest version the reference (Debian 12's 1.1.1) speaks.
-        const json conf = {{"cniVersion", "1.0.0"}, {"name", "wtun-net"}, {"type", "tuning"}, {"dataDir", dir.path},
+        const json conf = {{"cniVersion", "1.0.0"}, {"name", "wtun-net"}, {"type", "tuning"}, {"dataDir", dir.path()},
                            {"mac", "02:61:00:00:00:21"}, {"mtu", 1360}, {"promisc", true}, {"allmulti", true},
                            {"prevResult", {{"cniVersion", "1.0.0"},
                                            {"interfaces", {{{"name", "eth0"}, {"sandbox", ns.path()}}}}}}};
@@ -105,7 +93,7 @@ TEST_CASE("drop-in both ways: the reference's DEL restores what Wharf's ADD save
         const auto add = run_plugin(wharf_adds ? plugin_path("tuning") : reference_tuning, call, conf.dump());
         REQUIRE_MESSAGE(add.exit_code == 0, add.out);
         CHECK(eth0_of(ns)["mtu"] == 1360);
-        CHECK(fs::exists(dir.path + "/wtun-ctr_eth0.json"));
+        CHECK(fs::exists(dir.path() + "/wtun-ctr_eth0.json"));
         call.command = "DEL";
         const auto del = run_plugin(wharf_adds ? reference_tuning : plugin_path("tuning"), call, conf.dump());
         CHECK_MESSAGE(del.exit_code == 0, del.out);
@@ -113,6 +101,6 @@ TEST_CASE("drop-in both ways: the reference's DEL restores what Wharf's ADD save
         CHECK(after["address"] == before["address"]);
         CHECK(after["mtu"] == before["mtu"]);
         CHECK(after["flags"] == before["flags"]);
-        CHECK_FALSE(fs::exists(dir.path + "/wtun-ctr_eth0.json"));
+        CHECK_FALSE(fs::exists(dir.path() + "/wtun-ctr_eth0.json"));
     }
 }

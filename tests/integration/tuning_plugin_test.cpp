@@ -10,6 +10,7 @@
 
 #include "support/plugin_runner.hpp"
 #include "support/sandbox.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace wharf::test;
 using nlohmann::json;
@@ -27,20 +28,14 @@ struct tuning_env {
         return true;
     }();
     netns_sandbox ns{"wtun"};
-    std::string data_dir;
+    temp_dir dir{"wtun-data"};
+    std::string data_dir = dir.path() + "/tuning";  // made by the plugin
     std::string container_id = unique_name("wtun");
 
     tuning_env() {
         int rc = -1;
         ns.exec("ip link add eth0 type veth peer name " + unique_name("wtun") + " 2>&1", &rc);
         REQUIRE(rc == 0);
-        char tmpl[] = "/tmp/wtun-data-XXXXXX";
-        REQUIRE(::mkdtemp(tmpl) != nullptr);
-        data_dir = std::string(tmpl) + "/tuning";  // made by the plugin
-    }
-    ~tuning_env() {
-        std::error_code ec;
-        fs::remove_all(fs::path(data_dir).parent_path(), ec);
     }
 
     json link() const {

@@ -2,7 +2,6 @@
 // and the store's durable files in a temporary directory.
 #include <doctest/doctest.h>
 
-#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -11,24 +10,12 @@
 
 #include "cni/error.hpp"
 #include "record.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace wharf;
 using namespace wharf::tuning;
 
 namespace {
-
-struct temp_dir {
-    std::string path;
-    temp_dir() {
-        char tmpl[] = "/tmp/wtun-record-XXXXXX";
-        REQUIRE(::mkdtemp(tmpl) != nullptr);
-        path = tmpl;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-};
 
 record full() {
     record r;
@@ -98,8 +85,8 @@ TEST_CASE("merge: what the older record saved wins, the newer adds what it lacks
 }
 
 TEST_CASE("the store: made on demand (0700), saved whole, listed without temp files, removed once") {
-    temp_dir t;
-    const std::string dir = t.path + "/run/cni/tuning";
+    test::temp_dir t("wtun-record");
+    const std::string dir = t.path() + "/run/cni/tuning";
     CHECK_FALSE(record_store::open_existing(dir));
     const auto store = record_store::open(dir);
     struct stat st{};
