@@ -10,6 +10,7 @@
 #include "cni/json_field.hpp"
 #include "sys/atomic_file.hpp"
 #include "sys/dirs.hpp"
+#include "sysctl_key.hpp"
 
 namespace wharf::tuning {
 
@@ -92,6 +93,8 @@ record record_from_text(const std::string& data, const std::string& where) {
         if (!s->is_object()) undecodable(where, "sysctl is not an object");
         for (const auto& [path, value] : s->items()) {
             if (!value.is_string()) undecodable(where, "sysctl " + path + " is not a string");
+            // DEL writes these back: a path that is not a net.* key is never written, whoever wrote the file.
+            if (auto why = sysctl_key_problem(path); !why.empty()) undecodable(where, "sysctl " + path + " " + why);
             r.sysctls.emplace_back(path, value.get<std::string>());
         }
     }

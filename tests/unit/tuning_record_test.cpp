@@ -58,7 +58,8 @@ TEST_CASE("a record the reference wrote (MarshalIndent, no Wharf keys) is read; 
 }
 
 TEST_CASE("a file that is not a record is code 6 naming it") {
-    for (const char* bad : {"", "[]", R"({"mtu":"1500"})", R"({"mac":"nope"})", R"({"promisc":1})", R"({"sysctl":[]})"}) {
+    for (const char* bad : {"", "[]", R"({"mtu":"1500"})", R"({"mac":"nope"})", R"({"promisc":1})", R"({"sysctl":[]})",
+                            R"({"sysctl":{"kernel/hostname":"x"}})", R"({"sysctl":{"net/../kernel/x":"1"}})"}) {
         INFO(bad);
         try {
             record_from_text(bad, "/d/c_eth0.json");
