@@ -22,6 +22,7 @@ done
 host=wtunpod$$
 # libcni keeps Podman's results under /var/lib/cni/results: removed at the end if this run made it.
 made_cni_cache=0
+wharf_run_before=$(ls -A /run/wharf 2>/dev/null; ls -A /run/wharf/bridge 2>/dev/null)
 [ -e /var/lib/cni ] || made_cni_cache=1
 tmp=$(mktemp -d /tmp/wtun-podman-XXXXXX)
 passed=0 failed=0
@@ -35,9 +36,9 @@ step() {  # step <name> <command...>: runs a check, counts it
 }
 # Podman runs in the host namespace through nsenter --net, not ip netns exec: the latter mounts a
 # fresh /sys, which hides the cgroup file systems runc needs.
+# WHARF_RUN_DIR (passed on to the plugins by Podman) keeps the bridge's state files in this run's directory.
 P() { nsenter --net=/run/netns/"$host" env CONTAINERS_CONF="$tmp/containers.conf" \
-      CONTAINERS_STORAGE_CONF="$tmp/storage.conf" podman "$@"; }
-export -f P 2>/dev/null || true
+      CONTAINERS_STORAGE_CONF="$tmp/storage.conf" WHARF_RUN_DIR="$tmp/wharf-run" podman "$@"; }
 # mknet <name> <subnet> [opts...]: podman network create, then host-local's and tuning's dataDirs
 # pointed into this run's directory (Podman writes the defaults under /var/lib/cni and /run/cni).
 mknet() {
@@ -136,6 +137,7 @@ step "rm -f every container" P rm -f -t 0 web peer a1 b1 a2
 step "networks removed" P network rm wtun1 wtun2 iso1 iso2
 step "nothing left: no container netns" sh -c "! ls /run/netns | grep -q '^netns-'"
 step "nothing left: no veth, no bridge in the host namespace" sh -c "! ip netns exec $host ip -o link | grep -Eq 'veth|cni-podman'"
+step "nothing left: no bridge state outside this run" test "$(ls -A /run/wharf 2>/dev/null; ls -A /run/wharf/bridge 2>/dev/null)" = "$wharf_run_before"
 step "nothing left: tuning's records, host-local's reservations" \
     sh -c "! ls -A $tmp/tuning 2>/dev/null | grep -q . && ! ls $tmp/ipam/* 2>/dev/null | grep -q '^10\\.'"
 echo "$passed passed, $failed failed"
