@@ -12,16 +12,24 @@ namespace wharf::cni {
 
 using nlohmann::json;
 
-namespace {
-
-[[noreturn]] void invalid(const std::string& key, const std::string& why) {
+void invalid_key(const std::string& key, const std::string& why) {
     throw error(code::invalid_config, "invalid network config: " + key + " " + why, key);
 }
+
+net::mac parse_mac(const std::string& key, const std::string& text) {
+    auto m = net::mac::parse(text);
+    if (!m) invalid_key(key, "\"" + text + "\" is not a MAC address");
+    if (!m->is_unicast() || m->is_zero()) invalid_key(key, "\"" + text + "\" is not a unicast MAC address");
+    return *m;
+}
+
+namespace {
+
 
 json object_field(const json& doc, const char* key) {
     const json* v = find_value(doc, key);
     if (!v) return json::object();
-    if (!v->is_object()) invalid(key, "must be an object");
+    if (!v->is_object()) invalid_key(key, "must be an object");
     return *v;
 }
 
@@ -30,24 +38,24 @@ json object_field(const json& doc, const char* key) {
 bool get_bool(const json& obj, const char* key, bool fallback) {
     const json* v = find_value(obj, key);
     if (!v) return fallback;
-    if (!v->is_boolean()) invalid(key, "must be true or false, not " + v->dump());
+    if (!v->is_boolean()) invalid_key(key, "must be true or false, not " + v->dump());
     return v->get<bool>();
 }
 
 std::string get_string(const json& obj, const char* key, const std::string& fallback) {
     const json* v = find_value(obj, key);
     if (!v) return fallback;
-    if (!v->is_string()) invalid(key, "must be a string, not " + v->dump());
+    if (!v->is_string()) invalid_key(key, "must be a string, not " + v->dump());
     return v->get<std::string>();
 }
 
 long long get_int(const json& obj, const char* key, long long fallback, long long min, long long max) {
     const json* v = find_value(obj, key);
     if (!v) return fallback;
-    if (!v->is_number_integer()) invalid(key, "must be an integer, not " + v->dump());
+    if (!v->is_number_integer()) invalid_key(key, "must be an integer, not " + v->dump());
     long long n = v->get<long long>();
     if (n < min || n > max)
-        invalid(key, "is " + std::to_string(n) + ", outside " + std::to_string(min) + ".." + std::to_string(max));
+        invalid_key(key, "is " + std::to_string(n) + ", outside " + std::to_string(min) + ".." + std::to_string(max));
     return n;
 }
 
@@ -92,10 +100,10 @@ net_conf parse_net_conf(std::string_view stdin_data, command cmd) {
                     std::string(command_name(cmd)) + " needs cniVersion 1.1.0 or newer; config is " + c.cni_version);
 
     c.name = get_string(doc, "name");
-    if (c.name.empty()) invalid("name", "is missing");
-    if (!is_valid_identifier(c.name)) invalid("name", "\"" + c.name + "\" must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$");
+    if (c.name.empty()) invalid_key("name", "is missing");
+    if (!is_valid_identifier(c.name)) invalid_key("name", "\"" + c.name + "\" must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$");
     c.type = get_string(doc, "type");
-    if (c.type.empty()) invalid("type", "is missing");
+    if (c.type.empty()) invalid_key("type", "is missing");
     c.capabilities = object_field(doc, "capabilities");
     c.ipam = object_field(doc, "ipam");
     if (const json* v = find_value(doc, "dns")) {
@@ -119,9 +127,9 @@ net_conf parse_net_conf(std::string_view stdin_data, command cmd) {
         }
     });
     if (const json* v = find_value(doc, "cni.dev/valid-attachments")) {
-        if (!v->is_array()) invalid("cni.dev/valid-attachments", "must be a list");
+        if (!v->is_array()) invalid_key("cni.dev/valid-attachments", "must be a list");
         for (const auto& a : *v) {
-            if (!a.is_object()) invalid("cni.dev/valid-attachments", "entries must be objects");
+            if (!a.is_object()) invalid_key("cni.dev/valid-attachments", "entries must be objects");
             c.valid_attachments.push_back({get_string(a, "containerID"), get_string(a, "ifname")});
         }
     }

@@ -13,6 +13,7 @@
 #include "cni/env.hpp"
 #include "cni/json_value.hpp"
 #include "cni/result.hpp"
+#include "net/mac.hpp"
 
 namespace wharf::cni {
 
@@ -55,6 +56,12 @@ net_conf parse_net_conf(std::string_view stdin_data, command cmd);
 bool get_bool(const nlohmann::json& obj, const char* key, bool fallback);
 std::string get_string(const nlohmann::json& obj, const char* key, const std::string& fallback = {});
 long long get_int(const nlohmann::json& obj, const char* key, long long fallback, long long min, long long max);
+
+// The one shape of a bad key's error: code 7, "invalid network config: <key> <why>", the key in details.
+[[noreturn]] void invalid_key(const std::string& key, const std::string& why);
+// A MAC address from config or per-request input (`key` names where it came from): code 7 naming
+// `key` and the text when it is malformed, multicast or all zero.
+net::mac parse_mac(const std::string& key, const std::string& text);
 
 // Reads per-request input (from runtimeConfig, args, prevResult or CNI_ARGS) with `read`. On DEL,
 // a cni::error from it is swallowed, since DEL needs none of it to remove what the attachment owns:

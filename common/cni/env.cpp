@@ -52,6 +52,30 @@ std::string interface_name_problem(std::string_view s) {
     return {};
 }
 
+void check_known_args(const request& req, std::initializer_list<std::string_view> known) {
+    constexpr std::string_view ignore_key = "IgnoreUnknown";
+    bool ignore_unknown = false;
+    std::string unknown;
+    for (const auto& [key, value] : req.args) {
+        if (key == ignore_key) {
+            std::string v = value;
+            for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            if (v == "1" || v == "true") ignore_unknown = true;
+            else if (v == "0" || v == "false") ignore_unknown = false;
+            else
+                throw error(code::invalid_env, "CNI_ARGS: IgnoreUnknown=\"" + value + "\" is not a boolean",
+                            "expected 1, true, 0 or false; CNI_ARGS=" + req.args_raw);
+            continue;
+        }
+        bool is_known = false;
+        for (auto k : known) is_known = is_known || key == k;
+        if (!is_known) unknown += (unknown.empty() ? "" : ", ") + key + "=" + value;
+    }
+    if (!unknown.empty() && !ignore_unknown)
+        throw error(code::invalid_env, "CNI_ARGS: unknown args " + unknown,
+                    "add IgnoreUnknown=1 to pass keys this plugin does not read; CNI_ARGS=" + req.args_raw);
+}
+
 namespace {
 
 std::optional<command> parse_command(std::string_view s) {

@@ -1,6 +1,7 @@
 #pragma once
 // The runtime's request as the CNI_* environment variables carry it.
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,12 @@ std::optional<std::string> process_env(const char* name);
 // CNI_ARGS is per-request input that DEL does not need: on DEL a malformed pair is skipped and
 // recorded in `ignored` instead.
 request read_request(const env_lookup& env = process_env);
+
+// The reference's rule for CNI_ARGS (libcni's types.LoadArgs): every key must be one the plugin
+// reads (`known`, matched exactly) or IgnoreUnknown, unless IgnoreUnknown is "1" or "true" (any case).
+// Throws code 4 (invalid_env) naming the unknown pairs, or an IgnoreUnknown that is not a boolean
+// ("0"/"false" are the others). Plugins that call it read nothing else from CNI_ARGS.
+void check_known_args(const request& req, std::initializer_list<std::string_view> known);
 
 // Validators, shared with plugins that take names from config.
 // Spec pattern ^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$ (container IDs and network names).

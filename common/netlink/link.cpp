@@ -71,8 +71,10 @@ std::string describe(const changes& c) {
     auto word = [&](const std::string& w) { text += (text.empty() ? "" : " ") + w; };
     if (c.up) word(*c.up ? "up" : "down");
     if (c.promisc) word("promisc " + on_off(*c.promisc));
+    if (c.allmulti) word("allmulticast " + on_off(*c.allmulti));
     if (c.master) word(*c.master ? "master #" + std::to_string(c.master->value) : "nomaster");
     if (c.mtu) word("mtu " + std::to_string(*c.mtu));
+    if (c.txqlen) word("txqueuelen " + std::to_string(*c.txqlen));
     if (c.mac) word("address " + c.mac->to_string());
     if (c.alias) word("alias " + in_quotes(*c.alias));
     if (c.netns_fd) word("netns fd " + std::to_string(*c.netns_fd));
@@ -144,6 +146,7 @@ link_info parse_link(const nlmsghdr& nlh) {
     info.name = attrs.str(IFLA_IFNAME).value_or("");
     info.mac = attrs.mac(IFLA_ADDRESS);
     info.mtu = attrs.u32(IFLA_MTU).value_or(0);
+    info.txqlen = attrs.u32(IFLA_TXQLEN).value_or(0);
     info.master = if_index{static_cast<int>(attrs.u32(IFLA_MASTER).value_or(0))};
     info.link = if_index{static_cast<int>(attrs.u32(IFLA_LINK).value_or(0))};
     info.link_netnsid = attrs.s32(IFLA_LINK_NETNSID);
@@ -199,8 +202,10 @@ message change_request(const link_ref& link, const changes& c) {
     auto& ifi = msg.family_header<ifinfomsg>();
     set_flag(ifi, IFF_UP, c.up);
     set_flag(ifi, IFF_PROMISC, c.promisc);
+    set_flag(ifi, IFF_ALLMULTI, c.allmulti);
     if (c.master) msg.put_u32(IFLA_MASTER, static_cast<std::uint32_t>(c.master->value));
     if (c.mtu) msg.put_u32(IFLA_MTU, *c.mtu);
+    if (c.txqlen) msg.put_u32(IFLA_TXQLEN, *c.txqlen);
     if (c.mac) msg.put_mac(IFLA_ADDRESS, *c.mac);
     if (c.alias) msg.put_strz(IFLA_IFALIAS, *c.alias);
     if (c.netns_fd) msg.put_u32(IFLA_NET_NS_FD, static_cast<std::uint32_t>(*c.netns_fd));

@@ -36,6 +36,7 @@ struct link_info {
     std::string slave_kind;          // IFLA_INFO_SLAVE_KIND: "bridge" for a bridge port
     std::optional<net::mac> mac;     // absent for links without a hardware address
     std::uint32_t mtu = 0;
+    std::uint32_t txqlen = 0;        // IFLA_TXQLEN: the transmit queue's length in packets
     std::uint32_t flags = 0;         // IFF_*
     bool up = false;                 // administratively up (IFF_UP)
     if_index master;                 // the bridge (or bond) it is enslaved to
@@ -99,8 +100,10 @@ struct port_flags {
 struct changes {
     std::optional<bool> up;
     std::optional<bool> promisc;
+    std::optional<bool> allmulti;       // receive all multicast frames (IFF_ALLMULTI)
     std::optional<if_index> master;     // the bridge to enslave it to; if_index{} releases it
     std::optional<std::uint32_t> mtu;
+    std::optional<std::uint32_t> txqlen;  // IFLA_TXQLEN
     std::optional<net::mac> mac;
     std::optional<std::string> alias;   // IFLA_IFALIAS
     std::optional<int> netns_fd;        // move it into this namespace; its index there may differ

@@ -16,13 +16,6 @@ namespace {
     throw cni::error(cni::code::invalid_config, "invalid network config: " + key + " " + why, key);
 }
 
-net::mac parse_mac(const std::string& key, const std::string& text) {
-    auto m = net::mac::parse(text);
-    if (!m) invalid(key, "\"" + text + "\" is not a MAC address");
-    if (!m->is_unicast() || m->is_zero()) invalid(key, "\"" + text + "\" is not a unicast MAC address");
-    return *m;
-}
-
 // A VLAN id of a trunk entry: 1..4094.
 std::uint16_t trunk_id(const json& entry, const char* key, const std::string& where) {
     const json& v = *cni::find_value(entry, key);
@@ -96,15 +89,15 @@ bridge_conf parse_bridge_conf(const cni::net_conf& conf, const cni::request& req
     // The MAC: runtimeConfig.mac wins over args.cni.mac, which wins over CNI_ARGS MAC=.
     // All three are per-request input, which a DEL does not need.
     cni::read_per_request(req.cmd, "CNI_ARGS MAC", [&] {
-        if (auto m = req.arg("MAC"); m && !m->empty()) c.mac = parse_mac("CNI_ARGS MAC", *m);
+        if (auto m = req.arg("MAC"); m && !m->empty()) c.mac = cni::parse_mac("CNI_ARGS MAC", *m);
     });
     cni::read_per_request(req.cmd, "args.cni.mac", [&] {
         if (const json* a = cni::find_value(conf.args, "cni"); a && a->is_object())
-            if (auto m = cni::get_string(*a, "mac"); !m.empty()) c.mac = parse_mac("args.cni.mac", m);
+            if (auto m = cni::get_string(*a, "mac"); !m.empty()) c.mac = cni::parse_mac("args.cni.mac", m);
     });
     cni::read_per_request(req.cmd, "runtimeConfig.mac", [&] {
         if (auto m = cni::get_string(conf.runtime_config, "mac"); !m.empty())
-            c.mac = parse_mac("runtimeConfig.mac", m);
+            c.mac = cni::parse_mac("runtimeConfig.mac", m);
     });
     return c;
 }

@@ -318,6 +318,29 @@ TEST_CASE("up with arp_notify in one change; promisc, mtu and mac through the sa
     CHECK(env.sandbox.exec("cat /proc/sys/net/ipv4/conf/" + name + "/arp_notify") == "0\n");
 }
 
+TEST_CASE("allmulticast and txqueuelen: set, read back, seen by ip, and set back") {
+    ns_env env;
+    const std::string name = test::unique_name("wva");
+    link::create_veth(env.nl, {.name = name, .peer_name = test::unique_name("wvb")});
+    const link_info before = link::get_link(env.nl, name);
+    CHECK((before.flags & IFF_ALLMULTI) == 0);
+    CHECK(before.txqlen == 1000);  // veth's default, as `ip` shows it
+    CHECK(ip_link(env, name)["txqlen"] == 1000);
+
+    link::change(env.nl, name, {.allmulti = true, .txqlen = 77});
+    const link_info changed = link::get_link(env.nl, name);
+    CHECK((changed.flags & IFF_ALLMULTI) != 0);
+    CHECK(changed.txqlen == 77);
+    const json seen = ip_link(env, name);
+    CHECK(seen["txqlen"] == 77);
+    CHECK(seen["flags"].dump().find("ALLMULTI") != std::string::npos);
+
+    link::change(env.nl, name, {.allmulti = false, .txqlen = 1000});
+    const link_info back = link::get_link(env.nl, name);
+    CHECK((back.flags & IFF_ALLMULTI) == 0);
+    CHECK(back.txqlen == 1000);
+}
+
 TEST_CASE("errors name the link and, with a context, where it is") {
     ns_env env;
     const std::string missing = test::unique_name("wmi");

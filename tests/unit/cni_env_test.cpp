@@ -120,3 +120,28 @@ TEST_CASE("interface names: the kernel's limits") {
     CHECK_FALSE(interface_name_problem("").empty());
     CHECK_FALSE(interface_name_problem("a\tb").empty());
 }
+
+TEST_CASE("check_known_args: unknown keys refused unless IgnoreUnknown is true, wherever it stands") {
+    auto with_args = [](const std::string& raw) {
+        auto vars = good_add();
+        vars["CNI_ARGS"] = raw;
+        return read_request(env_of(vars));
+    };
+    auto refusal = [](const request& req) -> std::string {
+        try {
+            check_known_args(req, {"MAC"});
+            return "";
+        } catch (const error& e) {
+            CHECK(e.err_code() == code::invalid_env);
+            return e.what();
+        }
+    };
+    CHECK(refusal(with_args("")).empty());
+    CHECK(refusal(with_args("MAC=02:00:00:00:00:01")).empty());
+    CHECK(refusal(with_args("K8S_POD_NAME=web;MAC=x")) == "CNI_ARGS: unknown args K8S_POD_NAME=web");
+    CHECK(refusal(with_args("mac=x")) == "CNI_ARGS: unknown args mac=x");  // keys match exactly
+    CHECK(refusal(with_args("K8S_POD_NAME=web;IgnoreUnknown=1")).empty());
+    CHECK(refusal(with_args("IgnoreUnknown=TRUE;K8S_POD_NAME=web")).empty());
+    CHECK(refusal(with_args("IgnoreUnknown=0;K8S_POD_NAME=web")) == "CNI_ARGS: unknown args K8S_POD_NAME=web");
+    CHECK(refusal(with_args("IgnoreUnknown=yes")) == "CNI_ARGS: IgnoreUnknown=\"yes\" is not a boolean");
+}

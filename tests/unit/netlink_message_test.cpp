@@ -175,6 +175,21 @@ TEST_CASE("change request: by name or index; flags, master, alias, arp_notify an
     CHECK_THROWS_AS(link::change_request(link_ref(if_index{}), {.up = true}), std::invalid_argument);
 }
 
+TEST_CASE("change request: allmulticast is a flag of the header, txqueuelen an attribute; unset means untouched") {
+    message msg = link::change_request("eth0", {.allmulti = true, .txqlen = 0});
+    const auto& ifi = msg.family_header<ifinfomsg>();
+    CHECK(ifi.ifi_change == static_cast<unsigned>(IFF_ALLMULTI));
+    CHECK(ifi.ifi_flags == static_cast<unsigned>(IFF_ALLMULTI));
+    const auto top = attr_table::parse(msg.header(), sizeof(ifinfomsg), IFLA_MAX);
+    CHECK(top.u32(IFLA_TXQLEN) == 0u);  // 0 is a length like any other, not "unset"
+    CHECK_FALSE(top.has(IFLA_MTU));
+
+    message off = link::change_request("eth0", {.allmulti = false});
+    CHECK(off.family_header<ifinfomsg>().ifi_change == static_cast<unsigned>(IFF_ALLMULTI));
+    CHECK(off.family_header<ifinfomsg>().ifi_flags == 0u);
+    CHECK_FALSE(attr_table::parse(off.header(), sizeof(ifinfomsg), IFLA_MAX).has(IFLA_TXQLEN));
+}
+
 TEST_CASE("filtered dump request: IFLA_MASTER and IFLA_LINKINFO/IFLA_INFO_KIND, a header strict checking accepts") {
     message msg = link::list_request({.master = if_index{4}, .kind = "veth"});
     CHECK(msg.header().nlmsg_type == RTM_GETLINK);

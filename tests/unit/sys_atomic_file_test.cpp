@@ -13,6 +13,7 @@
 #include "base/os_error.hpp"
 #include "base/unique_fd.hpp"
 #include "sys/atomic_file.hpp"
+#include "sys/dirs.hpp"
 #include "sys/file_lock.hpp"
 
 using namespace wharf;
@@ -88,4 +89,18 @@ TEST_CASE("file_lock excludes another process until released") {
         CHECK_FALSE(probe());
     }
     CHECK(probe());
+}
+
+TEST_CASE("list_names: every name but . and .., sorted, twice from the same descriptor; a file throws") {
+    temp_dir t;
+    CHECK(sys::list_names(t.fd.get(), t.path).empty());
+    sys::write_file_atomic(t.fd.get(), t.path, "b.json", "{}");
+    sys::write_file_atomic(t.fd.get(), t.path, "a_eth0.json", "{}");
+    REQUIRE(::mkdirat(t.fd.get(), "sub", 0700) == 0);
+    const std::vector<std::string> want = {"a_eth0.json", "b.json", "sub"};
+    CHECK(sys::list_names(t.fd.get(), t.path) == want);
+    CHECK(sys::list_names(t.fd.get(), t.path) == want);  // its own descriptor: dir_fd's position is untouched
+    unique_fd file(::openat(t.fd.get(), "b.json", O_RDONLY | O_CLOEXEC));
+    REQUIRE(file);
+    CHECK_THROWS_AS(sys::list_names(file.get(), t.path + "/b.json"), os_error);
 }
