@@ -17,6 +17,9 @@ packages=(
   # tests only (integration_containerd_cri): containerd's CRI plugin and runc run Wharf's plugins as
   # Kubernetes does; the test's CRI client is gRPC (tests/cri). No plugin links gRPC or protobuf.
   containerd runc libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  # tests only (integration_podman, tests/podman/run.sh): Podman 4.3's CNI backend runs its scenario on
+  # Wharf's plugins alone, in containers made from busybox-static; jq edits the conflists it writes
+  podman busybox-static jq
 )
 
 SUDO=""

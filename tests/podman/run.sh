@@ -1,28 +1,29 @@
 #!/usr/bin/env bash
 # Podman 4.3's CNI backend (Debian 12) on a directory holding only Wharf's plugins, inside a throwaway
 # network namespace standing for the host: nothing touches the machine's own network namespace, and
-# Podman's storage, configuration and networks are private to this run. Not in CI yet.
+# Podman's storage, configuration and networks are private to this run.
 #
 #   tests/podman/run.sh [BUILD_DIR]       (root; installs podman and busybox-static from Debian)
 #
-# Until Wharf has a firewall plugin, FIREWALL=PATH (default /usr/lib/cni/firewall, the reference's)
-# is copied into the plugin directory beside Wharf's bridge, host-local, portmap, tuning and loopback.
+# The plugin directory holds Wharf's bridge, host-local, portmap, firewall, tuning and loopback;
+# FIREWALL=PATH puts another firewall plugin there instead (e.g. the reference's, /usr/lib/cni/firewall).
 # Each step prints "ok" or "FAIL"; the last line is "N passed, N failed".
 set -uo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$src/build}
-firewall=${FIREWALL:-/usr/lib/cni/firewall}
+firewall=${FIREWALL:-$build/bin/firewall}
 [ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 2; }
 command -v podman >/dev/null && command -v busybox >/dev/null ||
     DEBIAN_FRONTEND=noninteractive apt-get install -y podman busybox-static >/dev/null
-for p in bridge host-local portmap tuning loopback; do
+for p in bridge host-local portmap firewall tuning loopback; do
     [ -x "$build/bin/$p" ] || { echo "build $p first (ninja -C $build $p)" >&2; exit 2; }
 done
 
 host=wtunpod$$
 # libcni keeps Podman's results under /var/lib/cni/results: removed at the end if this run made it.
 made_cni_cache=0
-wharf_run_before=$(ls -A /run/wharf 2>/dev/null; ls -A /run/wharf/bridge 2>/dev/null)
+host_ino=
+wharf_run_before=$(ls -A /run/wharf 2>/dev/null; ls -A /run/wharf/bridge /run/wharf/firewall 2>/dev/null)
 [ -e /var/lib/cni ] || made_cni_cache=1
 tmp=$(mktemp -d /tmp/wtun-podman-XXXXXX)
 passed=0 failed=0
@@ -36,9 +37,11 @@ step() {  # step <name> <command...>: runs a check, counts it
 }
 # Podman runs in the host namespace through nsenter --net, not ip netns exec: the latter mounts a
 # fresh /sys, which hides the cgroup file systems runc needs.
-# WHARF_RUN_DIR (passed on to the plugins by Podman) keeps the bridge's state files in this run's directory.
+# The plugins keep their state in /run/wharf/<plugin>/<host netns inode>/, as on a real host: Podman's
+# cleanup process (conmon's exit command, for --rm and stopped containers) runs the plugins' DEL
+# without this script's environment, so a private WHARF_RUN_DIR would hide the state from it.
 P() { nsenter --net=/run/netns/"$host" env CONTAINERS_CONF="$tmp/containers.conf" \
-      CONTAINERS_STORAGE_CONF="$tmp/storage.conf" WHARF_RUN_DIR="$tmp/wharf-run" podman "$@"; }
+      CONTAINERS_STORAGE_CONF="$tmp/storage.conf" podman "$@"; }
 # mknet <name> <subnet> [opts...]: podman network create, then host-local's and tuning's dataDirs
 # pointed into this run's directory (Podman writes the defaults under /var/lib/cni and /run/cni).
 mknet() {
@@ -54,6 +57,7 @@ cleanup() {
     P rm -af -t 0 >/dev/null 2>&1
     P network prune -f >/dev/null 2>&1
     P system reset -f >/dev/null 2>&1
+    [ -n "$host_ino" ] && rm -rf /run/wharf/bridge/"$host_ino" /run/wharf/firewall/"$host_ino"
     ip netns del "$host" 2>/dev/null
     [ "$made_cni_cache" = 1 ] && find /var/lib/cni -depth -type d -empty -delete 2>/dev/null
     rm -rf "$tmp" 2>/dev/null || { umount -R "$tmp"/* 2>/dev/null; rm -rf "$tmp"; }
@@ -88,6 +92,7 @@ runroot = "$tmp/runroot"
 CONF
 
 ip netns add "$host"
+host_ino=$(stat -L -c %i /run/netns/"$host")
 H ip link set lo up
 H sysctl -qw net.ipv4.ip_forward=1
 
@@ -130,14 +135,27 @@ a2ip=$(P inspect -f '{{(index .NetworkSettings.Networks "iso2").IPAddress}}' a2 
 step "isolate: within iso1 flows ($b1ip)" P exec a1 ping -c 1 -W 2 "$b1ip"
 dropped() { [ -n "$a2ip" ] && P exec a1 true && ! P exec a1 ping -c 1 -W 2 "$a2ip"; }
 step "isolate: iso1 to iso2 is dropped ($a2ip)" dropped
+step "run c2 on wtun2" P run -d --name c2 --network wtun2 $img sleep 600
+c2ip=$(P inspect -f '{{(index .NetworkSettings.Networks "wtun2").IPAddress}}' c2 2>/dev/null)
+step "without isolate: wtun1 to wtun2 flows ($c2ip)" P exec web ping -c 1 -W 2 "$c2ip"
 step "stop web" P stop -t 0 web
 step "start web" P start web
 step "published port after start" H sh -c "sleep 0.5; $tmp/rootfs/bin/busybox wget -q -O /dev/null http://127.0.0.1:18080/busybox"
-step "rm -f every container" P rm -f -t 0 web peer a1 b1 a2
+step "rm -f every container" P rm -f -t 0 web peer a1 b1 a2 c2
 step "networks removed" P network rm wtun1 wtun2 iso1 iso2
 step "nothing left: no container netns" sh -c "! ls /run/netns | grep -q '^netns-'"
 step "nothing left: no veth, no bridge in the host namespace" sh -c "! ip netns exec $host ip -o link | grep -Eq 'veth|cni-podman'"
-step "nothing left: no bridge state outside this run" test "$(ls -A /run/wharf 2>/dev/null; ls -A /run/wharf/bridge 2>/dev/null)" = "$wharf_run_before"
+no_nft_names() {  # prints what it finds
+    ! ip netns exec "$host" nft list ruleset | grep -E '10\.61\.|cni-podman|wtun|iso[12]'
+}
+step "nothing left: nftables names no network, subnet or bridge" no_nft_names
+step "nothing left: no attachment recorded by the bridge or the firewall" \
+    sh -c "! find /run/wharf/bridge/$host_ino /run/wharf/firewall/$host_ino -path '*/attachments/*' 2>/dev/null | grep ."
+# This host's state directories go with the host; what remains must be as before the run.
+rm -rf /run/wharf/bridge/"$host_ino" /run/wharf/firewall/"$host_ino"
+rmdir /run/wharf/bridge /run/wharf/firewall /run/wharf 2>/dev/null
+step "nothing left: no plugin state outside this run's host" \
+    test "$(ls -A /run/wharf 2>/dev/null; ls -A /run/wharf/bridge /run/wharf/firewall 2>/dev/null)" = "$wharf_run_before"
 step "nothing left: tuning's records, host-local's reservations" \
     sh -c "! ls -A $tmp/tuning 2>/dev/null | grep -q . && ! ls $tmp/ipam/* 2>/dev/null | grep -q '^10\\.'"
 echo "$passed passed, $failed failed"
