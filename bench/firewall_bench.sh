@@ -9,10 +9,8 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$src/build-bench}
 rounds=${2:-21}
 reference=${REFERENCE:-/usr/lib/cni/firewall}
-if [ ! -f "$build/build.ninja" ]; then
-    cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-fi
-ninja -C "$build" firewall >/dev/null
+. "$src/bench/lib.sh"
+bench_prepare "$build" firewall
 command -v iptables-nft >/dev/null || { echo "needs iptables (apt-get install iptables)" >&2; exit 1; }
 [ -x "$reference" ] || { echo "needs the reference plugin (apt-get install containernetworking-plugins)" >&2; exit 1; }
 
@@ -45,7 +43,6 @@ call() {
     echo $((t1 - t0))
 }
 
-median_ms() { sort -n | awk '{v[NR]=$1} END {printf "%.2f", v[int((NR+1)/2)]/1e6}'; }
 
 : >"$tmp/wadd"; : >"$tmp/wdel"; : >"$tmp/radd"; : >"$tmp/rdel"
 # Ten other containers are attached by each plugin first, so neither measures a first ADD.

@@ -10,10 +10,8 @@ build=${1:-$src/build-bench}
 rounds=${2:-7}
 fill=${FILL:-999}
 reference=${REFERENCE:-/usr/lib/cni/portmap}
-if [ ! -f "$build/build.ninja" ]; then
-    cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-fi
-ninja -C "$build" portmap >/dev/null
+. "$src/bench/lib.sh"
+bench_prepare "$build" portmap
 command -v iptables >/dev/null || { echo "the reference portmap needs iptables (apt-get install iptables)" >&2; exit 1; }
 
 host=wpmb$$
@@ -50,7 +48,6 @@ call() {
     echo $((t1 - t0))
 }
 
-median_ms() { sort -n | awk '{v[NR]=$1} END {printf "%.2f", v[int((NR+1)/2)]/1e6}'; }
 
 # measure <binary> <label> <others>: median ADD and DEL of one more container with <others> published.
 measure() {

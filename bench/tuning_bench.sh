@@ -14,10 +14,8 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$src/build-bench}
 rounds=${2:-200}
 reference=${REFERENCE:-/usr/lib/cni/tuning}
-if [ ! -f "$build/build.ninja" ]; then
-    cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-fi
-ninja -C "$build" tuning >/dev/null
+. "$src/bench/lib.sh"
+bench_prepare "$build" tuning
 [ -x "$reference" ] || { echo "no reference tuning at $reference (apt-get install containernetworking-plugins)" >&2; exit 1; }
 
 ns=wtunb$$
@@ -57,7 +55,6 @@ call() {
     echo $((t1 - t0))
 }
 
-median_ms() { sort -n | awk '{v[NR]=$1} END {printf "%.3f", v[int((NR+1)/2)]/1e6}'; }
 
 # measure <label> <conf name> <args>: Wharf's and the reference's ADD and DEL, interleaved.
 measure() {
@@ -71,8 +68,8 @@ measure() {
         done
     done
     for who in wharf reference; do
-        printf '%-28s %-10s ADD %7s ms   DEL %7s ms\n' "$1" "$who" "$(median_ms <"$tmp/$who-add")" \
-            "$(median_ms <"$tmp/$who-del")"
+        printf '%-28s %-10s ADD %7s ms   DEL %7s ms\n' "$1" "$who" "$(median_ms 3 <"$tmp/$who-add")" \
+            "$(median_ms 3 <"$tmp/$who-del")"
     done
 }
 
