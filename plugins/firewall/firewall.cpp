@@ -8,6 +8,7 @@
 #include "firewall_conf.hpp"
 #include "isolation.hpp"
 #include "layout.hpp"
+#include "legacy_forward.hpp"
 #include "log/logging.hpp"
 #include "netlink/socket.hpp"
 #include "nft/list.hpp"
@@ -55,16 +56,28 @@ std::vector<net::ip_address> of_family(const std::vector<net::ip_address>& all, 
     return out;
 }
 
-// Wharf programs nftables; a host whose iptables is the legacy x_tables one (or firewalld) filters
-// elsewhere. Say so rather than fail: the reference would have used them.
+// Wharf programs nftables and the legacy IPv4 filter table; a host whose ip6tables is the legacy
+// x_tables one (or firewalld) filters elsewhere. Say so rather than fail: the reference would have used them.
 void warn_about_other_filters(const firewall_conf& conf) {
-    std::ifstream legacy("/proc/self/net/ip_tables_names");
+    std::ifstream legacy("/proc/self/net/ip6_tables_names");
     for (std::string name; std::getline(legacy, name);)
         if (name == "filter")
-            log::warn("the legacy iptables (x_tables) filter table is loaded here; Wharf's firewall plugin programs "
-                      "nftables only, so a DROP policy there still drops this container's forwarded traffic");
+            log::warn("the legacy ip6tables (x_tables) filter table is loaded here; Wharf's firewall plugin programs "
+                      "it for IPv4 only, so a DROP policy there still drops this container's forwarded IPv6 traffic");
     if (conf.chosen == backend::detect)
-        log::debug("backend detection: firewalld is not programmed by Wharf; using nftables and iptables-nft");
+        log::debug("backend detection: firewalld is not programmed by Wharf; using nftables, iptables-nft or "
+                   "iptables-legacy");
+}
+
+// Whether the host's IPv4 forwarding filter is the legacy x_tables one rather than iptables-nft's.
+bool legacy_in_use(const present_tables& tables) { return !tables.ip_filter && legacy::forward_in_use(); }
+
+// The legacy table is replaced whole (read-modify-write): under the state's lock.
+template <typename F>
+auto under_lock(F&& step) {
+    const auto state = sys::shared_state::open(state_owner);
+    const auto exclusive = state.lock(sys::lock_kind::exclusive);
+    return step();
 }
 
 // Elements and rules owned by tags that satisfy `doomed`, all removed in one transaction.
@@ -89,6 +102,7 @@ std::size_t withdraw(netlink::socket& sock, const std::function<bool(const std::
         n += xt::remove_owned(tx, now, doomed);
     }
     if (!tx.empty()) tx.commit();
+    if (!tables.ip_filter && legacy::filter_loaded()) n += under_lock([&] { return legacy::remove_owned(doomed); });
     return n;
 }
 
@@ -138,10 +152,10 @@ bool try_allow(netlink::socket& sock, const firewall_conf& conf, const std::stri
 // do not both insert the jumps.
 void allow(netlink::socket& sock, const firewall_conf& conf, const std::string& tag) {
     warn_about_other_filters(conf);
-    if (try_allow(sock, conf, tag, false)) return;
-    const auto state = sys::shared_state::open(state_owner);
-    const auto exclusive = state.lock(sys::lock_kind::exclusive);
-    try_allow(sock, conf, tag, true);
+    if (!try_allow(sock, conf, tag, false)) under_lock([&] { return try_allow(sock, conf, tag, true); });
+    const auto v4 = of_family(conf.addresses, net::family::v4);
+    if (!v4.empty() && legacy_in_use(present_tables::read(sock)))
+        under_lock([&] { legacy::add_attachment(conf.admin_chain, tag, v4); });
 }
 
 // Runs every step of a teardown; the first failure is rethrown once all have run.
@@ -222,6 +236,7 @@ void check(const cni::context& ctx) {
         const auto now = xt::read_host_filter(sock, xt_family(f), tables.filter(xt_family(f)));
         xt::verify(now, tag, of_family(conf.addresses, f).size());
     }
+    if (legacy_in_use(tables)) legacy::verify(tag, of_family(conf.addresses, net::family::v4).size());
     if (const auto pieces = pieces_of(conf); !pieces.empty()) {
         const auto state = sys::shared_state::existing(state_owner);
         if (!state)

@@ -1,0 +1,103 @@
+// The firewall plugin on a host whose iptables is the legacy x_tables one (iptables-legacy), in
+// throwaway namespaces: the "host" sandbox has x_tables' filter FORWARD policy DROP and no
+// iptables-nft table, so only rules in the legacy table can let a container's traffic through.
+// iptables-legacy sets the scene and observes; the plugin writes the table itself.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "json/json.hpp"
+#include "support/firewall_world.hpp"
+
+using namespace wharf::test;
+using nlohmann::json;
+
+namespace {
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+std::string legacy_save(const firewall_world& w, int* rc) { return w.in_host("iptables-legacy-save -c -t filter 2>&1", rc); }
+
+// The line of `saved` that contains `part`, counters included; empty when none does.
+std::string line_with(const std::string& saved, const std::string& part) {
+    const auto at = saved.find(part);
+    if (at == std::string::npos) return {};
+    const auto begin = saved.rfind('\n', at);
+    const auto end = saved.find('\n', at);
+    return saved.substr(begin == std::string::npos ? 0 : begin + 1, end - (begin == std::string::npos ? 0 : begin + 1));
+}
+
+}  // namespace
+
+TEST_CASE("with iptables-legacy FORWARD policy DROP, a container reaches the outside only with the firewall plugin") {
+    firewall_world w;
+    int rc = -1;
+    // An administrator's rule in the admin chain, another rule of the host in FORWARD, and a rule
+    // in INPUT whose counters move before the plugin runs.
+    const std::string admin_rule = "-A CNI-ADMIN -s 10.65.1.1/32 -j ACCEPT";
+    const std::string host_rule = "-A FORWARD -s 10.65.2.2/32 -j DROP";
+    const std::string counted = "-A INPUT -i lo -j ACCEPT";
+    w.in_host("iptables-legacy -N CNI-ADMIN && iptables-legacy " + admin_rule + " && iptables-legacy " + host_rule +
+                  " && iptables-legacy " + counted + " && iptables-legacy -P FORWARD DROP && ping -c 2 -W 1 -q 127.0.0.1",
+              &rc);
+    REQUIRE(rc == 0);
+    REQUIRE(w.in_host("nft list tables").find("filter") == std::string::npos);  // no iptables-nft here
+    const std::string counted_before = line_with(legacy_save(w, &rc), counted);
+    REQUIRE_FALSE(counted_before.empty());
+    REQUIRE_FALSE(contains(counted_before, "[0:0]"));
+
+    const auto& net = w.network(0);
+    fw_container bare = w.attach(net, "wfl-bare", false);
+    CHECK_FALSE(pings(*bare.ns, w.outside_ip));
+
+    fw_container c = w.attach(net, "wfl-ctr");
+    CHECK(pings(*c.ns, w.outside_ip));
+    CHECK_FALSE(pings(*bare.ns, w.outside_ip));
+    CHECK_FALSE(pings(*w.outside, c.ip));  // only replies come in, as with the reference
+
+    std::string saved = legacy_save(w, &rc);
+    CHECK(rc == 0);
+    CHECK_MESSAGE(contains(saved, "-A FORWARD -m comment --comment \"CNI firewall plugin rules\" -j CNI-FORWARD"), saved);
+    CHECK(saved.find("--comment \"CNI firewall plugin rules\"") < saved.find(host_rule));  // the jump comes first
+    CHECK(contains(saved, "-A CNI-FORWARD -m comment --comment \"CNI firewall plugin admin overrides\" -j CNI-ADMIN"));
+    CHECK(contains(saved, "-A CNI-FORWARD -d " + c.ip + "/32 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment \"wharf:"));
+    CHECK(contains(saved, "-A CNI-FORWARD -s " + c.ip + "/32 -m comment --comment \"wharf:"));
+    CHECK(contains(saved, admin_rule));
+    CHECK(contains(saved, host_rule));
+    CHECK(line_with(saved, counted) == counted_before);  // the kept rules keep their counters
+    CHECK(contains(saved, ":FORWARD DROP"));
+    w.in_host("iptables-legacy -L -n -v >/dev/null 2>&1", &rc);
+    CHECK(rc == 0);
+
+    const json conf = w.firewall_conf(net, c.bridge_result);
+    auto chk = w.firewall("CHECK", conf, c);
+    CHECK_MESSAGE(chk.exit_code == 0, chk.out, chk.err);
+    // ADD again changes nothing.
+    REQUIRE(w.firewall("ADD", conf, c).exit_code == 0);
+    CHECK(legacy_save(w, &rc).find(c.ip + "/32") == saved.find(c.ip + "/32"));
+    // CHECK sees a rule gone (rule 3 of CNI-FORWARD: the -s accept), ADD puts it back.
+    w.in_host("iptables-legacy -D CNI-FORWARD 3", &rc);
+    REQUIRE(rc == 0);
+    chk = w.firewall("CHECK", conf, c);
+    CHECK(chk.exit_code != 0);
+    REQUIRE(w.firewall("ADD", conf, c).exit_code == 0);
+    chk = w.firewall("CHECK", conf, c);
+    CHECK_MESSAGE(chk.exit_code == 0, chk.out, chk.err);
+    CHECK(pings(*c.ns, w.outside_ip));
+
+    auto del = w.firewall("DEL", conf, c);
+    CHECK_MESSAGE(del.exit_code == 0, del.out, del.err);
+    del = w.firewall("DEL", conf, c);  // DEL twice
+    CHECK_MESSAGE(del.exit_code == 0, del.out, del.err);
+    CHECK_FALSE(pings(*c.ns, w.outside_ip));
+    saved = legacy_save(w, &rc);
+    CHECK(rc == 0);
+    CHECK_FALSE(contains(saved, c.ip + "/32"));
+    CHECK_FALSE(contains(saved, "wharf:"));
+    CHECK(contains(saved, admin_rule));
+    CHECK(contains(saved, host_rule));
+    CHECK(line_with(saved, counted) == counted_before);
+    w.detach(c);
+    auto b = w.bridge("DEL", w.bridge_conf(net), bare);
+    CHECK(b.exit_code == 0);
+}
