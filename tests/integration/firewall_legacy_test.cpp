@@ -85,6 +85,10 @@ TEST_CASE("with iptables-legacy FORWARD policy DROP, a container reaches the out
     CHECK_MESSAGE(chk.exit_code == 0, chk.out, chk.err);
     CHECK(pings(*c.ns, w.outside_ip));
 
+    // A second attachment: its rules come after the first's; the first's DEL leaves them working.
+    fw_container c2 = w.attach(net, "wfl-ctr2");
+    CHECK(pings(*c2.ns, w.outside_ip));
+
     auto del = w.firewall("DEL", conf, c);
     CHECK_MESSAGE(del.exit_code == 0, del.out, del.err);
     del = w.firewall("DEL", conf, c);  // DEL twice
@@ -93,10 +97,16 @@ TEST_CASE("with iptables-legacy FORWARD policy DROP, a container reaches the out
     saved = legacy_save(w, &rc);
     CHECK(rc == 0);
     CHECK_FALSE(contains(saved, c.ip + "/32"));
-    CHECK_FALSE(contains(saved, "wharf:"));
+    CHECK(contains(saved, "-A CNI-FORWARD -s " + c2.ip + "/32"));
     CHECK(contains(saved, admin_rule));
     CHECK(contains(saved, host_rule));
     CHECK(line_with(saved, counted) == counted_before);
+    CHECK(pings(*c2.ns, w.outside_ip));
+    chk = w.firewall("CHECK", w.firewall_conf(net, c2.bridge_result), c2);
+    CHECK_MESSAGE(chk.exit_code == 0, chk.out, chk.err);
+    w.detach(c2);
+    CHECK_FALSE(contains(legacy_save(w, &rc), "wharf:"));
+    CHECK(contains(legacy_save(w, &rc), admin_rule));
     w.detach(c);
     auto b = w.bridge("DEL", w.bridge_conf(net), bare);
     CHECK(b.exit_code == 0);
