@@ -352,7 +352,10 @@ void disk_store::rebuild_index(scan_result& s, std::size_t range_set_count, std:
         rec.ips.push_back(ip);
     }
     bool wrote = false;
-    for (const auto& [name, content] : s.index_files) {
+    // Named variables, not structured bindings: the lambdas below capture them, which Clang 14 refuses.
+    for (const auto& file : s.index_files) {
+        const std::string& name = file.first;
+        const std::string& content = file.second;
         if (complete) {
             if (!wanted.contains(name)) attempt([&] { removed |= sys::remove_file(dir_fd_.get(), dir_, name); });
         } else if (auto old = parse_index(content); old && index_file_name(old->key) == name) {
@@ -362,7 +365,9 @@ void disk_store::rebuild_index(scan_result& s, std::size_t range_set_count, std:
                 if (std::find(rec.ips.begin(), rec.ips.end(), ip) == rec.ips.end()) rec.ips.push_back(ip);
         }
     }
-    for (const auto& [name, rec] : wanted) {
+    for (const auto& entry : wanted) {
+        const std::string& name = entry.first;
+        const index_record& rec = entry.second;
         std::string content = format_index(rec.key, rec.ips);
         auto it = s.index_files.find(name);
         if (it != s.index_files.end() && it->second == content) continue;
