@@ -102,7 +102,13 @@ std::size_t withdraw(netlink::socket& sock, const std::function<bool(const std::
         n += xt::remove_owned(tx, now, doomed);
     }
     if (!tx.empty()) tx.commit();
-    if (!tables.ip_filter && legacy::filter_loaded()) n += under_lock([&] { return legacy::remove_owned(doomed); });
+    // Without the firewall's state, no ADD on this host wrote legacy rules since boot: nothing to take
+    // back, and DEL creates nothing under /run/wharf.
+    if (!tables.ip_filter && legacy::filter_loaded())
+        if (const auto state = sys::shared_state::existing(state_owner)) {
+            const auto exclusive = state->lock(sys::lock_kind::exclusive);
+            n += legacy::remove_owned(doomed);
+        }
     return n;
 }
 
