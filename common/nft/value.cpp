@@ -1,7 +1,7 @@
 #include "nft/value.hpp"
 
 #include <arpa/inet.h>
-#include <net/if.h>
+#include <linux/if.h>  // IFNAMSIZ (not net/if.h, which clashes with linux/if.h in a unity batch)
 
 #include <cstring>
 #include <stdexcept>
