@@ -20,6 +20,9 @@ packages=(
   # tests only (integration_podman, tests/podman/run.sh): Podman 4.3's CNI backend runs its scenario on
   # Wharf's plugins alone, in containers made from busybox-static; jq edits the conflists it writes
   podman busybox-static jq
+  # tests only (integration_firewall_firewalld): a private system bus, a stand-in firewalld written with
+  # python3-dbus, dbus-send as the administrator; the firewall plugin's D-Bus client is Wharf's own
+  dbus-daemon dbus-bin python3-dbus python3-gi
 )
 
 SUDO=""

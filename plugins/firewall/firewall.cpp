@@ -6,6 +6,7 @@
 #include "cni/error.hpp"
 #include "cni/owner_tag.hpp"
 #include "firewall_conf.hpp"
+#include "firewalld_attachment.hpp"
 #include "isolation.hpp"
 #include "layout.hpp"
 #include "legacy_forward.hpp"
@@ -57,16 +58,13 @@ std::vector<net::ip_address> of_family(const std::vector<net::ip_address>& all, 
 }
 
 // Wharf programs nftables and the legacy IPv4 filter table; a host whose ip6tables is the legacy
-// x_tables one (or firewalld) filters elsewhere. Say so rather than fail: the reference would have used them.
-void warn_about_other_filters(const firewall_conf& conf) {
+// x_tables one filters elsewhere. Say so rather than fail: the reference would have used it.
+void warn_about_other_filters() {
     std::ifstream legacy("/proc/self/net/ip6_tables_names");
     for (std::string name; std::getline(legacy, name);)
         if (name == "filter")
             log::warn("the legacy ip6tables (x_tables) filter table is loaded here; Wharf's firewall plugin programs "
                       "it for IPv4 only, so a DROP policy there still drops this container's forwarded IPv6 traffic");
-    if (conf.chosen == backend::detect)
-        log::debug("backend detection: firewalld is not programmed by Wharf; using nftables, iptables-nft or "
-                   "iptables-legacy");
 }
 
 // Whether the host's IPv4 forwarding filter is the legacy x_tables one rather than iptables-nft's.
@@ -157,7 +155,7 @@ bool try_allow(netlink::socket& sock, const firewall_conf& conf, const std::stri
 // and commits its own part alone. Making them is serialized by the state's lock, so two first ADDs
 // do not both insert the jumps.
 void allow(netlink::socket& sock, const firewall_conf& conf, const std::string& tag) {
-    warn_about_other_filters(conf);
+    warn_about_other_filters();
     if (!try_allow(sock, conf, tag, false)) under_lock([&] { return try_allow(sock, conf, tag, true); });
     const auto v4 = of_family(conf.addresses, net::family::v4);
     if (!v4.empty() && legacy_in_use(present_tables::read(sock)))
@@ -192,7 +190,18 @@ cni::result add(const cni::context& ctx) {
     r.cni_version = ctx.conf.cni_version;
     const std::string tag = attachment_tag(ctx);
     nft::lazy_socket sock;
-    allow(sock.get(), conf, tag);
+    if (auto fw = firewalld_backend(conf)) {
+        try {
+            allow_in_firewalld(*fw, conf, tag);
+        } catch (...) {
+            first_failure undo;
+            undo.attempt("undo ADD: take the sources back from firewalld",
+                         [&] { withdraw_from_firewalld(sys::shared_state::open(state_owner), tag); });
+            throw;
+        }
+    } else {
+        allow(sock.get(), conf, tag);
+    }
     try {
         if (const auto pieces = pieces_of(conf); !pieces.empty())
             nft::join_pieces(sock, sys::shared_state::open(state_owner), tag, pieces, isolation_pieces());
@@ -203,6 +212,9 @@ cni::result add(const cni::context& ctx) {
                 nft::leave_pieces(sock, *state, tag, isolation_pieces());
         });
         undo.attempt("undo ADD: withdraw the rules", [&] { withdraw(sock.get(), [&](const std::string& t) { return t == tag; }); });
+        undo.attempt("undo ADD: take the sources back from firewalld", [&] {
+            if (auto state = sys::shared_state::existing(state_owner)) withdraw_from_firewalld(*state, tag);
+        });
         throw;
     }
     return r;
@@ -218,8 +230,38 @@ void del(const cni::context& ctx) {
     steps.attempt("leave the network's isolation pieces", [&] {
         if (auto state = sys::shared_state::existing(state_owner)) nft::leave_pieces(sock, *state, tag, isolation_pieces());
     });
+    steps.attempt("take the attachment's sources back from firewalld", [&] { del_from_firewalld(conf, tag); });
     steps.rethrow();
 }
+
+namespace {
+
+// `entry` must be in `set` (when `present`: its table and chain exist) with this attachment's tag.
+void require_element(netlink::socket& sock, const std::string& tag, const nft::set_ref& set, const nft::element& entry,
+                     const std::string& what, bool present) {
+    const auto e = present ? nft::find_element(sock, set, entry.key) : std::nullopt;
+    if (!e || e->comment != tag)
+        throw cni::error(cni::code::internal, "nftables element " + what + " of set " + set.name + " is missing or not this attachment's",
+                         "table " + std::string(nft::name(set.fam)) + " " + set.table + ", owner " + tag);
+}
+
+// CHECK of an attachment let through the host's forwarding filter: Wharf's table with the addresses'
+// elements, and the iptables FORWARD rules (nft or legacy) where such a chain exists.
+void check_forwarding_filter(netlink::socket& sock, const present_tables& tables, const firewall_conf& conf,
+                             const std::string& tag) {
+    const std::string where = "table inet " + std::string(layout::table_name);
+    if (!tables.own || !layout::base_present(sock))
+        throw cni::error(cni::code::internal, "nftables " + where + " or its forward chain is missing", where);
+    for (const auto& a : conf.addresses)
+        require_element(sock, tag, layout::allowed_set(a.fam()), layout::allowed_entry(a, tag), a.to_string(), true);
+    for (net::family f : families) {
+        const auto now = xt::read_host_filter(sock, xt_family(f), tables.filter(xt_family(f)));
+        xt::verify(now, tag, of_family(conf.addresses, f).size());
+    }
+    if (legacy_in_use(tables)) legacy::verify(tag, of_family(conf.addresses, net::family::v4).size());
+}
+
+}  // namespace
 
 void check(const cni::context& ctx) {
     const firewall_conf conf = parse_firewall_conf(ctx.conf, ctx.req.cmd);
@@ -227,36 +269,33 @@ void check(const cni::context& ctx) {
     auto sock = netlink::socket::open(NETLINK_NETFILTER);
     const auto tables = present_tables::read(sock);
     const std::string where = "table inet " + std::string(layout::table_name);
-    if (!tables.own || !layout::base_present(sock))
-        throw cni::error(cni::code::internal, "nftables " + where + " or its forward chain is missing", where);
-    // `entry` must be in `set` (when `present`: its table and chain exist) with this attachment's tag.
-    auto require = [&](const nft::set_ref& set, const nft::element& entry, const std::string& what, bool present) {
-        const auto e = present ? nft::find_element(sock, set, entry.key) : std::nullopt;
-        if (!e || e->comment != tag)
-            throw cni::error(cni::code::internal,
-                             "nftables element " + what + " of set " + set.name + " is missing or not this attachment's",
-                             "table " + std::string(nft::name(set.fam)) + " " + set.table + ", owner " + tag);
-    };
-    for (const auto& a : conf.addresses) require(layout::allowed_set(a.fam()), layout::allowed_entry(a, tag), a.to_string(), true);
-    for (net::family f : families) {
-        const auto now = xt::read_host_filter(sock, xt_family(f), tables.filter(xt_family(f)));
-        xt::verify(now, tag, of_family(conf.addresses, f).size());
+    const auto state_now = sys::shared_state::existing(state_owner);
+    if (const auto record = state_now ? load_firewalld_record(*state_now, tag) : std::nullopt) {
+        check_firewalld(conf, *record, tag);
+    } else if (conf.chosen == backend::firewalld) {
+        throw cni::error(cni::code::internal, "no firewalld sources are recorded for this attachment", "owner " + tag);
+    } else {
+        check_forwarding_filter(sock, tables, conf, tag);
     }
-    if (legacy_in_use(tables)) legacy::verify(tag, of_family(conf.addresses, net::family::v4).size());
     if (const auto pieces = pieces_of(conf); !pieces.empty()) {
-        const auto state = sys::shared_state::existing(state_owner);
-        if (!state)
+        if (!state_now)
             throw cni::error(cni::code::internal, "this attachment is not recorded as a user of " + pieces.front(),
                              "no shared state of the firewall plugin");
-        nft::verify_pieces(sock, *state, tag, pieces, isolation_pieces(), where);
+        if (!tables.own) throw cni::error(cni::code::internal, "nftables " + where + " is missing", where);
+        nft::verify_pieces(sock, *state_now, tag, pieces, isolation_pieces(), where);
     }
     if (conf.policy == ingress_policy::isolated)
-        require(layout::isolated_ports_set(), layout::isolated_port_entry(conf.host_veth, tag), conf.host_veth,
-                tables.own_bridge && layout::bridge_base_present(sock));
+        require_element(sock, tag, layout::isolated_ports_set(), layout::isolated_port_entry(conf.host_veth, tag),
+                        conf.host_veth, tables.own_bridge && layout::bridge_base_present(sock));
 }
 
 void status(const cni::context& ctx) {
-    parse_firewall_conf(ctx.conf, ctx.req.cmd);
+    const firewall_conf conf = parse_firewall_conf(ctx.conf, ctx.req.cmd);
+    if (conf.chosen == backend::firewalld) {
+        std::string why;
+        if (!firewalld::client::find(&why))
+            throw cni::error(cni::code::not_available, "backend \"firewalld\": firewalld does not answer on the system bus", why);
+    }
     try {
         auto sock = netlink::socket::open(NETLINK_NETFILTER);
         nft::list_tables(sock, family::inet);
@@ -279,6 +318,12 @@ void gc(const cni::context& ctx) {
     });
     steps.attempt("GC: drop stale users of the isolation pieces", [&] {
         if (auto state = sys::shared_state::existing(state_owner)) nft::collect_pieces(sock, *state, stale, isolation_pieces());
+    });
+    steps.attempt("GC: take stale sources back from firewalld", [&] {
+        if (auto state = sys::shared_state::existing(state_owner))
+            for (const auto& tag : firewalld_record_tags(*state))
+                if (stale(tag))
+                    log::info("GC: took {} firewalld sources of {} back", withdraw_from_firewalld(*state, tag), tag);
     });
     steps.rethrow();
 }

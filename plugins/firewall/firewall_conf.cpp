@@ -14,6 +14,8 @@ namespace {
 
 // x_tables keeps a chain name in 29 bytes with its NUL (XT_EXTENSION_MAXNAMELEN).
 constexpr std::size_t max_chain_name = 28;
+// firewalld's zone names are file names of its configuration (<zone>.xml), short and plain.
+constexpr std::size_t max_zone_name = 64;
 
 ingress_policy policy_of(const std::string& text) {
     if (text.empty() || text == "open") return ingress_policy::open;
@@ -45,6 +47,13 @@ std::string chain_name_problem(const std::string& name) {
     return {};
 }
 
+std::string zone_name_problem(const std::string& name) {
+    if (name.size() > max_zone_name) return "is longer than " + std::to_string(max_zone_name) + " bytes";
+    for (unsigned char c : name)
+        if (!std::isalnum(c) && c != '_' && c != '-' && c != '+') return "holds a byte other than a letter, a digit, '_', '-' or '+'";
+    return {};
+}
+
 firewall_conf parse_firewall_conf(const cni::net_conf& conf, cni::command cmd) {
     firewall_conf out;
     const std::string backend_text = cni::get_string(conf.raw, "backend");
@@ -57,14 +66,10 @@ firewall_conf parse_firewall_conf(const cni::net_conf& conf, cni::command cmd) {
         invalid("iptablesAdminChainName", "\"" + out.admin_chain + "\" " + why);
     out.zone = cni::get_string(conf.raw, "firewalldZone");
     if (out.zone.empty()) out.zone = "trusted";
+    if (std::string why = zone_name_problem(out.zone); !why.empty()) invalid("firewalldZone", "\"" + out.zone + "\" " + why);
     out.policy = policy_of(cni::get_string(conf.raw, "ingressPolicy"));
 
     const bool needs_prev = cmd == cni::command::add || cmd == cni::command::check;
-    if (needs_prev && out.chosen == backend::firewalld)
-        throw cni::error(cni::code::unsupported_field,
-                         "unsupported network config: backend \"firewalld\": Wharf's firewall plugin programs nftables "
-                         "(and iptables-nft's tables) only",
-                         "backend: firewalld");
     if (conf.prev_result) read_prev_result(out, *conf.prev_result);
     if (!needs_prev) return out;
     if (!conf.prev_result)

@@ -1,6 +1,7 @@
 #include "legacy_table.hpp"
 
 #include <errno.h>
+#include <netinet/in.h>  // before the linux/ headers: they then leave in_addr and IPPROTO_* to glibc
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/x_tables.h>
 #include <linux/netfilter/xt_comment.h>

@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/background_process.hpp"
 #include "support/sandbox.hpp"
 
 namespace wharf::test {
@@ -276,18 +277,7 @@ void containerd_instance::wait_ready() {
 
 void containerd_instance::stop() {
     if (!running()) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    for (auto until = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < until;) {
-        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-            pid_ = -1;
-            return;
-        }
-        std::this_thread::sleep_for(20ms);
-    }
-    ::kill(pid_, SIGKILL);
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
+    stop_process(pid_, 10s);
     pid_ = -1;
 }
 

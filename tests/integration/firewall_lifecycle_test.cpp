@@ -142,7 +142,7 @@ TEST_CASE("without iptables' filter table Wharf's own table alone is programmed,
     w.detach(c);
 }
 
-TEST_CASE("ADD and CHECK refuse backend firewalld (code 2) and a missing prevResult (code 7); DEL of either succeeds") {
+TEST_CASE("ADD refuses backend firewalld without firewalld (code 11) and a missing prevResult (code 7); DEL of either succeeds") {
     firewall_world w;
     const auto& net = w.network(0);
     fw_container c = w.attach(net, "wfw-bad", false);
@@ -150,7 +150,7 @@ TEST_CASE("ADD and CHECK refuse backend firewalld (code 2) and a missing prevRes
     conf["backend"] = "firewalld";
     auto r = w.firewall("ADD", conf, c);
     CHECK(r.exit_code != 0);
-    CHECK(r.json()["code"] == 2);
+    CHECK(r.json()["code"] == 11);  // no system bus: firewalld may be starting
     CHECK(w.firewall("DEL", conf, c).exit_code == 0);
     auto none = w.firewall("ADD", w.firewall_conf(net, nullptr), c);
     CHECK(none.json()["code"] == 7);

@@ -23,6 +23,7 @@ firewall_world::firewall_world() {
     char tmpl[] = "/tmp/wfw-ipam-XXXXXX";
     if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
     data_dir = tmpl;
+    firewall_env["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=" + data_dir + "/no-system-bus";
     // The outside link: 10.64.y.128/30, beside network 2's 10.64.y.0/25.
     const std::string base = "10.64." + std::to_string(third_octet_) + ".";
     host_ip = base + "129";
@@ -72,7 +73,7 @@ json firewall_world::firewall_conf(const fw_network& n, const json& prev, const 
 }
 
 run_result firewall_world::firewall(const std::string& command, const json& conf, const fw_container& c) const {
-    cni_call call{.command = command, .container_id = c.id, .netns = c.ns->path()};
+    cni_call call{.command = command, .container_id = c.id, .netns = c.ns->path(), .extra_env = firewall_env};
     return run_plugin_in(host.name(), plugin_path("firewall"), call, conf.dump());
 }
 

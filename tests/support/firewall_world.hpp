@@ -6,6 +6,7 @@
 // attached by chaining our bridge plugin into our firewall plugin through prevResult, as a runtime
 // running a conflist does. Names start with "wfw"; everything is removed on destruction.
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +42,9 @@ public:
     std::unique_ptr<netns_sandbox> outside;
     std::string host_ip, outside_ip;  // the two ends of the outside link
     std::string data_dir;             // ipam.dataDir
+    // Added to the firewall plugin's environment. DBUS_SYSTEM_BUS_ADDRESS names a socket that does not
+    // exist unless a test points it at its own bus: no test reaches the real host's firewalld.
+    std::map<std::string, std::string> firewall_env;
 
     // Network `index` (0, 1, 2: over 10.62, 10.63, 10.64) with this ingressPolicy.
     const fw_network& network(unsigned index, const std::string& policy = "");

@@ -63,15 +63,15 @@ TEST_CASE("keys as the reference reads them, case-insensitively; unknown backend
     CHECK(parse({{"ingressPolicy", ""}}).policy == ingress_policy::open);
 }
 
-TEST_CASE("bad values are code 7 naming the key; firewalld is code 2 on ADD and CHECK, accepted on DEL") {
+TEST_CASE("bad values are code 7 naming the key") {
     CHECK(code_of({{"ingressPolicy", "closed"}}) == 7);
     CHECK(code_of({{"iptablesAdminChainName", std::string(29, 'A')}}) == 7);
     CHECK(code_of({{"iptablesAdminChainName", "-X"}}) == 7);
     CHECK(code_of({{"iptablesAdminChainName", "A B"}}) == 7);
     CHECK(code_of({{"iptablesAdminChainName", std::string(28, 'A')}}) == 0);
-    CHECK(code_of({{"backend", "firewalld"}}) == 2);
-    CHECK(code_of({{"backend", "firewalld"}}, cni::command::check) == 2);
-    CHECK(code_of({{"backend", "firewalld"}}, cni::command::del) == 0);
+    CHECK(code_of({{"firewalldZone", "my zone"}}) == 7);
+    CHECK(code_of({{"firewalldZone", "../etc"}}) == 7);
+    CHECK(code_of({{"firewalldZone", std::string(65, 'z')}}) == 7);
     CHECK(code_of(json::object(), cni::command::add, false) == 7);   // prevResult is needed on ADD
     CHECK(code_of(json::object(), cni::command::del, false) == 0);   // not on DEL
     try {
@@ -94,6 +94,17 @@ TEST_CASE("an ingress policy needs the bridge, isolated also the host veth") {
     } catch (const cni::error& e) {
         CHECK(e.number() == 7);
     }
+}
+
+TEST_CASE("the firewalld backend and its zone") {
+    const auto c = parse({{"backend", "firewalld"}, {"firewalldZone", "docker-ish_1"}});
+    CHECK(c.chosen == backend::firewalld);
+    CHECK(c.zone == "docker-ish_1");
+    CHECK(code_of({{"backend", "firewalld"}}, cni::command::check) == 0);
+    CHECK(code_of({{"backend", "firewalld"}}, cni::command::del, false) == 0);
+    CHECK(zone_name_problem("trusted").empty());
+    CHECK_FALSE(zone_name_problem("a/b").empty());
+    CHECK_FALSE(zone_name_problem("\xc3\xa9").empty());
 }
 
 TEST_CASE("chain names as x_tables takes them") {
