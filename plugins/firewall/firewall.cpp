@@ -1,6 +1,5 @@
 #include "firewall.hpp"
 
-#include <fstream>
 #include <set>
 
 #include "cni/error.hpp"
@@ -57,18 +56,10 @@ std::vector<net::ip_address> of_family(const std::vector<net::ip_address>& all, 
     return out;
 }
 
-// Wharf programs nftables and the legacy IPv4 filter table; a host whose ip6tables is the legacy
-// x_tables one filters elsewhere. Say so rather than fail: the reference would have used it.
-void warn_about_other_filters() {
-    std::ifstream legacy("/proc/self/net/ip6_tables_names");
-    for (std::string name; std::getline(legacy, name);)
-        if (name == "filter")
-            log::warn("the legacy ip6tables (x_tables) filter table is loaded here; Wharf's firewall plugin programs "
-                      "it for IPv4 only, so a DROP policy there still drops this container's forwarded IPv6 traffic");
+// Whether the host's forwarding filter of family `f` is the legacy x_tables one rather than iptables-nft's.
+bool legacy_in_use(const present_tables& tables, net::family f) {
+    return !tables.filter(xt_family(f)) && legacy::forward_in_use(f);
 }
-
-// Whether the host's IPv4 forwarding filter is the legacy x_tables one rather than iptables-nft's.
-bool legacy_in_use(const present_tables& tables) { return !tables.ip_filter && legacy::forward_in_use(); }
 
 // The legacy table is replaced whole (read-modify-write): under the state's lock.
 template <typename F>
@@ -102,11 +93,12 @@ std::size_t withdraw(netlink::socket& sock, const std::function<bool(const std::
     if (!tx.empty()) tx.commit();
     // Without the firewall's state, no ADD on this host wrote legacy rules since boot: nothing to take
     // back, and DEL creates nothing under /run/wharf.
-    if (!tables.ip_filter && legacy::filter_loaded())
-        if (const auto state = sys::shared_state::existing(state_owner)) {
-            const auto exclusive = state->lock(sys::lock_kind::exclusive);
-            n += legacy::remove_owned(doomed);
-        }
+    for (net::family f : families)
+        if (!tables.filter(xt_family(f)) && legacy::filter_loaded(f))
+            if (const auto state = sys::shared_state::existing(state_owner)) {
+                const auto exclusive = state->lock(sys::lock_kind::exclusive);
+                n += legacy::remove_owned(f, doomed);
+            }
     return n;
 }
 
@@ -155,11 +147,13 @@ bool try_allow(netlink::socket& sock, const firewall_conf& conf, const std::stri
 // and commits its own part alone. Making them is serialized by the state's lock, so two first ADDs
 // do not both insert the jumps.
 void allow(netlink::socket& sock, const firewall_conf& conf, const std::string& tag) {
-    warn_about_other_filters();
     if (!try_allow(sock, conf, tag, false)) under_lock([&] { return try_allow(sock, conf, tag, true); });
-    const auto v4 = of_family(conf.addresses, net::family::v4);
-    if (!v4.empty() && legacy_in_use(present_tables::read(sock)))
-        under_lock([&] { legacy::add_attachment(conf.admin_chain, tag, v4); });
+    const auto tables = present_tables::read(sock);
+    for (net::family f : families) {
+        const auto addresses = of_family(conf.addresses, f);
+        if (!addresses.empty() && legacy_in_use(tables, f))
+            under_lock([&] { legacy::add_attachment(f, conf.admin_chain, tag, addresses); });
+    }
 }
 
 // Runs every step of a teardown; the first failure is rethrown once all have run.
@@ -258,7 +252,8 @@ void check_forwarding_filter(netlink::socket& sock, const present_tables& tables
         const auto now = xt::read_host_filter(sock, xt_family(f), tables.filter(xt_family(f)));
         xt::verify(now, tag, of_family(conf.addresses, f).size());
     }
-    if (legacy_in_use(tables)) legacy::verify(tag, of_family(conf.addresses, net::family::v4).size());
+    for (net::family f : families)
+        if (legacy_in_use(tables, f)) legacy::verify(f, tag, of_family(conf.addresses, f).size());
 }
 
 }  // namespace

@@ -11,7 +11,7 @@ namespace wharf::firewall::legacy {
 
 namespace {
 
-constexpr const char* where = "iptables-legacy table filter";
+std::string where(net::family f) { return f == net::family::v4 ? "iptables-legacy table filter" : "ip6tables-legacy table filter"; }
 
 bool owned(const table& t, std::size_t i, const std::function<bool(const std::string&)>& doomed) {
     const std::string c = t.comment(i);
@@ -52,25 +52,26 @@ std::size_t erase_owned(table& t, const std::function<bool(const std::string&)>&
 
 }  // namespace
 
-bool filter_loaded() {
-    std::ifstream names("/proc/self/net/ip_tables_names");
+bool filter_loaded(net::family f) {
+    std::ifstream names(f == net::family::v4 ? "/proc/self/net/ip_tables_names" : "/proc/self/net/ip6_tables_names");
     for (std::string name; std::getline(names, name);)
         if (name == xt::filter_table) return true;
     return false;
 }
 
-bool forward_in_use() {
-    if (!filter_loaded()) return false;
-    const table t = read_once(xt::filter_table);
+bool forward_in_use(net::family f) {
+    if (!filter_loaded(f)) return false;
+    const table t = read_once(f, xt::filter_table);
     const auto start = t.chain_start(xt::forward_chain);
     if (!start) return false;
     const std::size_t end = t.chain_end(*start);
     return end != *start || t.verdict(end) != verdict_accept;
 }
 
-void add_attachment(const std::string& admin_chain, const std::string& tag, const std::vector<net::ip_address>& v4) {
-    if (v4.empty()) return;
-    edit(xt::filter_table, [&](table& t) {
+void add_attachment(net::family f, const std::string& admin_chain, const std::string& tag,
+                    const std::vector<net::ip_address>& addresses) {
+    if (addresses.empty()) return;
+    edit(f, xt::filter_table, [&](table& t) {
         if (!t.chain_start(xt::forward_chain)) return false;
         bool changed = false;
         if (!t.chain_start(xt::cni_forward) || !t.chain_start(admin_chain)) {
@@ -80,41 +81,40 @@ void add_attachment(const std::string& admin_chain, const std::string& tag, cons
         }
         const std::size_t forward = *t.chain_start(xt::forward_chain);
         if (!find_comment(t, forward, xt::dispatch_comment)) {
-            t.insert(forward, jump_rule(xt::dispatch_comment, *t.chain_start(xt::cni_forward)));
+            t.insert(forward, jump_rule(f, xt::dispatch_comment, *t.chain_start(xt::cni_forward)));
             changed = true;
         }
         if (!find_comment(t, *t.chain_start(xt::cni_forward), xt::admin_comment)) {
-            t.insert(*t.chain_start(xt::cni_forward), jump_rule(xt::admin_comment, *t.chain_start(admin_chain)));
+            t.insert(*t.chain_start(xt::cni_forward), jump_rule(f, xt::admin_comment, *t.chain_start(admin_chain)));
             changed = true;
         }
-        if (count_owned(t, tag) == 2 * v4.size()) return changed;  // ADD again: the rules are there
+        if (count_owned(t, tag) == 2 * addresses.size()) return changed;  // ADD again: the rules are there
         erase_owned(t, [&](const std::string& x) { return x == tag; });
-        for (const auto& a : v4) {
-            const std::uint32_t addr = a.to_in_addr().s_addr;
+        for (const auto& a : addresses) {
             t.insert(t.chain_end(*t.chain_start(xt::cni_forward)),
-                     accept_rule({.destination = addr, .related_established = true, .comment = tag}));
-            t.insert(t.chain_end(*t.chain_start(xt::cni_forward)), accept_rule({.source = addr, .comment = tag}));
+                     accept_rule({.destination = a, .related_established = true, .comment = tag}));
+            t.insert(t.chain_end(*t.chain_start(xt::cni_forward)), accept_rule({.source = a, .comment = tag}));
         }
         return true;
     });
 }
 
-std::size_t remove_owned(const std::function<bool(const std::string&)>& doomed) {
-    if (!filter_loaded()) return 0;
+std::size_t remove_owned(net::family f, const std::function<bool(const std::string&)>& doomed) {
+    if (!filter_loaded(f)) return 0;
     std::size_t n = 0;
-    edit(xt::filter_table, [&](table& t) {
+    edit(f, xt::filter_table, [&](table& t) {
         n = erase_owned(t, doomed);
         return n != 0;
     });
     return n;
 }
 
-void verify(const std::string& tag, std::size_t count) {
-    if (count == 0 || !filter_loaded()) return;
-    const table t = read_once(xt::filter_table);
+void verify(net::family f, const std::string& tag, std::size_t count) {
+    if (count == 0 || !filter_loaded(f)) return;
+    const table t = read_once(f, xt::filter_table);
     const auto forward = t.chain_start(xt::forward_chain);
     if (!forward) return;
-    auto fail = [&](const std::string& what) { throw cni::error(cni::code::internal, "iptables " + what + " is missing", where); };
+    auto fail = [&](const std::string& what) { throw cni::error(cni::code::internal, "iptables " + what + " is missing", where(f)); };
     const auto cni = t.chain_start(xt::cni_forward);
     if (!cni) fail("chain " + std::string(xt::cni_forward));
     if (!find_comment(t, *forward, xt::dispatch_comment)) fail("FORWARD's jump to " + std::string(xt::cni_forward));
@@ -123,7 +123,7 @@ void verify(const std::string& tag, std::size_t count) {
         throw cni::error(cni::code::internal,
                          "iptables " + std::string(xt::cni_forward) + " holds " + std::to_string(n) +
                              " rules of this attachment, not " + std::to_string(2 * count),
-                         std::string(where) + ", comment " + tag);
+                         where(f) + ", comment " + tag);
 }
 
 }  // namespace wharf::firewall::legacy

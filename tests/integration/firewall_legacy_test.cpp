@@ -27,6 +27,13 @@ std::string line_with(const std::string& saved, const std::string& part) {
     return saved.substr(begin == std::string::npos ? 0 : begin + 1, end - (begin == std::string::npos ? 0 : begin + 1));
 }
 
+// The owner tag in a saved rule's comment ("... --comment \"wharf:...\" -j ACCEPT").
+std::string cni_tag_of(const std::string& line) {
+    const auto start = line.find("\"wharf:");
+    if (start == std::string::npos) return {};
+    return line.substr(start + 1, line.find('"', start + 1) - start - 1);
+}
+
 }  // namespace
 
 TEST_CASE("with iptables-legacy FORWARD policy DROP, a container reaches the outside only with the firewall plugin") {
@@ -110,4 +117,63 @@ TEST_CASE("with iptables-legacy FORWARD policy DROP, a container reaches the out
     w.detach(c);
     auto b = w.bridge("DEL", w.bridge_conf(net), bare);
     CHECK(b.exit_code == 0);
+}
+
+TEST_CASE("with ip6tables-legacy FORWARD policy DROP too, IPv6 addresses get the same rules there, as ip6tables-legacy writes them") {
+    firewall_world w;
+    int rc = -1;
+    const std::string counted = "-A INPUT -i lo -j ACCEPT";
+    w.in_host("iptables-legacy -P FORWARD DROP && ip6tables-legacy -N CNI-ADMIN && ip6tables-legacy " + counted +
+                  " && ip6tables-legacy -P FORWARD DROP && ping -6 -c 2 -W 1 -q ::1",
+              &rc);
+    REQUIRE(rc == 0);
+    const auto save6 = [&] { return w.in_host("ip6tables-legacy-save -c -t filter 2>&1", &rc); };
+    const std::string counted_before = line_with(save6(), counted);
+    REQUIRE_FALSE(contains(counted_before, "[0:0]"));
+
+    const auto& net = w.network(0);
+    fw_container c{.ns = w.outside.get(), .id = "wfl-six", .net = &net};
+    c.bridge_result = {{"cniVersion", "1.1.0"},
+                       {"interfaces", json::array({{{"name", net.bridge}}, {{"name", "wflveth6"}},
+                                                   {{"name", "eth0"}, {"sandbox", w.outside->path()}}})},
+                       {"ips", json::array({{{"address", "10.62.251.2/24"}, {"interface", 2}},
+                                            {{"address", "fd62::2/64"}, {"interface", 2}}})}};
+    const json conf = w.firewall_conf(net, c.bridge_result);
+    auto add = w.firewall("ADD", conf, c);
+    REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
+    std::string saved = save6();
+    CHECK(rc == 0);
+    CHECK_MESSAGE(contains(saved, "-A FORWARD -m comment --comment \"CNI firewall plugin rules\" -j CNI-FORWARD"), saved);
+    CHECK(contains(saved, "-A CNI-FORWARD -m comment --comment \"CNI firewall plugin admin overrides\" -j CNI-ADMIN"));
+    const std::string d_rule = line_with(saved, "-d fd62::2/128");
+    const std::string s_rule = line_with(saved, "-s fd62::2/128");
+    CHECK(contains(d_rule, "-A CNI-FORWARD -d fd62::2/128 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment \"wharf:"));
+    CHECK(contains(s_rule, "-A CNI-FORWARD -s fd62::2/128 -m comment --comment \"wharf:"));
+    CHECK(line_with(saved, counted) == counted_before);
+    CHECK_FALSE(contains(saved, "10.62.251.2"));
+    CHECK(contains(legacy_save(w, &rc), "-A CNI-FORWARD -s 10.62.251.2/32"));  // IPv4 in iptables-legacy
+
+    // The same rule written by ip6tables-legacy itself reads back the same: the entry is its own form.
+    w.in_host("ip6tables-legacy -A CNI-FORWARD -s fd62::3/128 -m comment --comment probe -j ACCEPT", &rc);
+    REQUIRE(rc == 0);
+    const std::string probe = line_with(save6(), "-s fd62::3/128");
+    CHECK(probe == "[0:0] -A CNI-FORWARD -s fd62::3/128 -m comment --comment probe -j ACCEPT");
+    CHECK(s_rule.substr(0, s_rule.find("--comment")) == "[0:0] -A CNI-FORWARD -s fd62::2/128 -m comment ");
+    w.in_host("ip6tables-legacy -D CNI-FORWARD -s fd62::3/128 -m comment --comment probe -j ACCEPT && ip6tables-legacy -L -n -v >/dev/null", &rc);
+    CHECK(rc == 0);
+
+    CHECK(w.firewall("CHECK", conf, c).exit_code == 0);
+    w.in_host("ip6tables-legacy -D CNI-FORWARD -s fd62::2/128 -m comment --comment \"" + cni_tag_of(s_rule) + "\" -j ACCEPT", &rc);
+    REQUIRE(rc == 0);
+    auto chk = w.firewall("CHECK", conf, c);
+    CHECK(chk.exit_code != 0);
+    CHECK(contains(chk.json().value("details", ""), "ip6tables-legacy"));
+
+    CHECK(w.firewall("DEL", w.firewall_conf(net, nullptr), c).exit_code == 0);
+    saved = save6();
+    CHECK_FALSE(contains(saved, "fd62::2"));
+    CHECK_FALSE(contains(saved, "wharf:"));
+    CHECK(line_with(saved, counted) == counted_before);
+    CHECK_FALSE(contains(legacy_save(w, &rc), "wharf:"));
+    CHECK(w.firewall("DEL", w.firewall_conf(net, nullptr), c).exit_code == 0);
 }
