@@ -13,7 +13,9 @@ to forwarded traffic, in the network namespace it runs in (the test's "host"): a
 firewalld_standin whose forward chain drops what no zone lets through, and accepts traffic from the
 trusted zone's sources and replies to them. It runs `nft` for that: it is a test's tool, not Wharf.
 
-Usage: standin.py BUS_ADDRESS LOG_FILE. Prints "ready" on stdout once it owns its name.
+Usage: standin.py BUS_ADDRESS LOG_FILE [--no-filter]. Prints "ready" on stdout once it owns its name.
+--no-filter (for bench/firewall_bench.sh) leaves nftables alone, so a call's time is the bus's and the
+stand-in's answer, not an `nft` process's.
 Every call is appended to LOG_FILE as "member zone source", so tests can see what reached it.
 """
 import subprocess
@@ -39,9 +41,12 @@ def nft(script):
     subprocess.run(["nft", "-f", "-"], input=script, text=True, check=True)
 
 
+FILTER = "--no-filter" not in sys.argv[3:]
+
+
 def apply(zone, verb, source):
     """What firewalld's trusted zone does to forwarded traffic from a source; other zones filter nothing here."""
-    if zone == "trusted":
+    if FILTER and zone == "trusted":
         nft("%s element inet %s trusted_%s { %s }\n" % (verb, TABLE, "v6" if ":" in source else "v4", source))
 
 
@@ -95,16 +100,17 @@ class Zones(dbus.service.Object):
 
 def main():
     address, log = sys.argv[1], sys.argv[2]
-    nft("table inet %s {\n"
-        " set trusted_v4 { type ipv4_addr; flags interval; }\n"
-        " set trusted_v6 { type ipv6_addr; flags interval; }\n"
-        " chain filter_FORWARD {\n"
-        "  type filter hook forward priority filter + 10; policy drop;\n"
-        "  ct state established,related accept\n"
-        "  ip saddr @trusted_v4 accept\n"
-        "  ip6 saddr @trusted_v6 accept\n"
-        " }\n"
-        "}\n" % TABLE)
+    if FILTER:
+        nft("table inet %s {\n"
+            " set trusted_v4 { type ipv4_addr; flags interval; }\n"
+            " set trusted_v6 { type ipv6_addr; flags interval; }\n"
+            " chain filter_FORWARD {\n"
+            "  type filter hook forward priority filter + 10; policy drop;\n"
+            "  ct state established,related accept\n"
+            "  ip saddr @trusted_v4 accept\n"
+            "  ip6 saddr @trusted_v6 accept\n"
+            " }\n"
+            "}\n" % TABLE)
     dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
     bus = dbus.bus.BusConnection(address)
     _zones = Zones(bus, log)
@@ -113,7 +119,8 @@ def main():
     loop = GLib.MainLoop()
     GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, 15, loop.quit)  # SIGTERM
     loop.run()
-    nft("delete table inet %s\n" % TABLE)
+    if FILTER:
+        nft("delete table inet %s\n" % TABLE)
 
 
 if __name__ == "__main__":
