@@ -87,22 +87,19 @@ touched_ports publish_once(netlink::socket& sock, const portmap_conf& conf, cons
     for (net::family f : {net::family::v4, net::family::v6}) {
         const auto& container = conf.container(f);
         if (!container) continue;  // a mapping whose family the container lacks is skipped
-        // Keyed by the key's bytes as a string: GCC 12 at -O3 reports a false -Wstringop-overread in
-        // std::map<std::vector<std::uint8_t>, ...>'s three-way comparison.
-        std::map<std::string, const port_mapping*> seen;
+        std::map<nft::bytes, const port_mapping*> seen;
         for (const auto& m : conf.mappings) {
             if (!m.applies_to(f)) continue;
             const nft::bytes key = layout::ports_key(m.protocol, m.key_address(f), m.host_port);
             const nft::bytes data = layout::target(container->address(), m.container_port);
-            const std::string seen_key(key.begin(), key.end());
-            if (auto it = seen.find(seen_key); it != seen.end()) {
+            if (auto it = seen.find(key); it != seen.end()) {
                 if (it->second->container_port == m.container_port) continue;
                 throw cni::error(cni::code::invalid_config,
                                  "invalid network config: runtimeConfig.portMappings publishes host port " +
                                      host_text(m, f) + " twice",
                                  it->second->describe() + " and " + m.describe());
             }
-            seen.emplace(seen_key, &m);
+            seen.emplace(key, &m);
             claim(sock, tx, f, m, key, data, container->address(), tag);
             if (m.protocol == IPPROTO_UDP) out.udp(f).insert(m.host_port);
         }
