@@ -19,17 +19,13 @@ for sb in web client; do
     [ ! -e /run/netns/$sb ] || { echo "topology.sh: /run/netns/$sb exists; the picture's sandboxes need the names" >&2; exit 2; }
 done
 
+. "$src/scripts/throwaway_host.sh"
 host=wtopo$$
 tmp=$(mktemp -d /tmp/wharf-topology-XXXXXX)
-host_ino=
-made_run_dir=0
-[ -e /run/wharf ] || made_run_dir=1
 cleanup() {
     set +e
-    for sb in web client; do W sandbox rm --force $sb >/dev/null 2>&1; done
-    ip netns del "$host" 2>/dev/null
-    [ -n "$host_ino" ] && rm -rf /run/wharf/*/"$host_ino"
-    [ "$made_run_dir" = 1 ] && find /run/wharf -depth -type d -empty -delete 2>/dev/null
+    [ -n "$throwaway_host" ] && for sb in web client; do W sandbox rm --force $sb >/dev/null 2>&1; done
+    throwaway_host_remove
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -40,9 +36,7 @@ W() {
         nsenter --net=/run/netns/"$host" "$build/bin/wharf" "$@"
 }
 
-ip netns add "$host"
-ip -n "$host" link set lo up
-host_ino=$(stat -L -c %i /run/netns/"$host")
+throwaway_host_make "$host"
 mkdir -p "$tmp/conf"
 jq --arg ipam "$tmp/ipam" '.plugins |= map(if .ipam then .ipam.dataDir = $ipam else . end)' \
     "$src/conf-examples/10-wharf-bridge.conflist" >"$tmp/conf/10-wharf-bridge.conflist"

@@ -29,19 +29,13 @@ for f in "${installed_paths[@]}"; do
     fi
 done
 
+. "$src/scripts/throwaway_host.sh"
 passed=0 failed=0
 tmp=$(mktemp -d /tmp/wharf-package-check-XXXXXX)
-host=wpkg$$
 installed=0
-host_ino=
-made_run_dir=0
-[ -e /run/wharf ] || made_run_dir=1
 cleanup() {
     [ "$installed" = 1 ] && DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq wharf >/dev/null 2>&1
-    ip netns del "$host" 2>/dev/null
-    # The plugins' shared state for the throwaway host namespace, if a failed demo left some.
-    [ -n "$host_ino" ] && rm -rf /run/wharf/*/"$host_ino"
-    [ "$made_run_dir" = 1 ] && find /run/wharf -depth -type d -empty -delete 2>/dev/null
+    throwaway_host_remove
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -117,11 +111,10 @@ step "every plugin in /opt/cni/bin answers VERSION" version_answer
 # 4. The demo, as right after installing: no configuration (an empty NETCONFPATH), no CNI_PATH, so it
 # brings its own network and finds the plugins in /opt/cni/bin. Its "host" is a throwaway namespace.
 demo() {
-    ip netns add "$host" && ip -n "$host" link set lo up || return 1
-    host_ino=$(stat -L -c %i /run/netns/"$host")
+    throwaway_host_make wpkg$$ || return 1
     local out rc
     mkdir -p "$tmp/empty-conf"
-    out=$(env -u CNI_PATH NETCONFPATH="$tmp/empty-conf" nsenter --net=/run/netns/"$host" /usr/bin/wharf demo 2>&1); rc=$?
+    out=$(env -u CNI_PATH NETCONFPATH="$tmp/empty-conf" nsenter --net=/run/netns/"$throwaway_host" /usr/bin/wharf demo 2>&1); rc=$?
     echo "$out"
     [ "$rc" = 0 ] || { echo "wharf demo exited $rc"; return 1; }
     grep -q "using the demo's own" <<<"$out" || { echo "the demo did not use its own network"; return 1; }
@@ -134,19 +127,19 @@ demo() {
     for ns in web-$pid client-$pid world-$pid; do
         [ ! -e /run/netns/$ns ] || { echo "namespace left: $ns"; return 1; }
     done
-    [ -z "$(ip -n "$host" -br link | grep -v '^lo ')" ] || { ip -n "$host" -br link; echo "links left"; return 1; }
-    [ -z "$(ip netns exec "$host" nft list tables)" ] || { echo "nftables tables left"; return 1; }
+    [ -z "$(ip -n "$throwaway_host" -br link | grep -v '^lo ')" ] || { ip -n "$throwaway_host" -br link; echo "links left"; return 1; }
+    [ -z "$(ip netns exec "$throwaway_host" nft list tables)" ] || { echo "nftables tables left"; return 1; }
     # The plugins keep a lock and their (now empty) records of who uses the host's shared nftables
     # pieces in /run/wharf/<plugin>/<host netns inode>/ (docs/bridge.md), as on a real host: for the
     # throwaway host, nothing may still be recorded in them. (Only its tree is looked at: other
     # processes on this machine may be using /run/wharf meanwhile.)
     local in_use
-    in_use=$(find /run/wharf/*/"$host_ino"/attachments /run/wharf/*/"$host_ino"/users -mindepth 1 2>/dev/null)
+    in_use=$(find /run/wharf/*/"$throwaway_host_ino"/attachments /run/wharf/*/"$throwaway_host_ino"/users -mindepth 1 2>/dev/null)
     [ -z "$in_use" ] || { echo "$in_use"; echo "attachments still recorded in /run/wharf"; return 1; }
     grep -q "removed: .*temporary files" <<<"$out" || { echo "the demo did not remove its temporary files"; return 1; }
 }
 step "wharf demo (installed, unconfigured) passes and leaves nothing" demo
-ip netns del "$host" 2>/dev/null
+throwaway_host_remove
 
 # 5. Remove: no file of the package remains, the reference plugins are untouched.
 remove_deb() {
