@@ -1,15 +1,18 @@
 // wharf inspect NAME, wharf net ls, wharf net inspect NET: the kernel's real state next to what the
-// runtime recorded, as text or --json.
+// runtime recorded, as text, --json or (the inspects) a Graphviz picture with --dot.
 #include <cstdio>
+#include <optional>
 
 #include "cli/command.hpp"
 #include "cli/conf_loader.hpp"
+#include "cli/failure.hpp"
 #include "cli/kernel_view.hpp"
 #include "cli/port_mapping.hpp"
 #include "cli/result_cache.hpp"
 #include "cli/result_view.hpp"
 #include "cli/sandbox_state.hpp"
 #include "cli/table.hpp"
+#include "cli/topology_dot.hpp"
 
 namespace wharf::cli {
 
@@ -58,6 +61,82 @@ json containers_on(const std::string& network, const result_cache& cache, const 
     return out;
 }
 
+option_spec dot_option() { return {"", "--dot", false, "", "print the topology as Graphviz DOT (render it: | dot -Tsvg >net.svg)"}; }
+
+// Which of text, --json and --dot; naming both of the last two is a usage error.
+bool wants_dot(const args& a) {
+    if (a.has("--dot") && a.has("--json")) throw failure(exit_code::usage, "--json and --dot exclude each other");
+    return a.has("--dot");
+}
+
+std::vector<std::string> strings_of(const json& list) {
+    std::vector<std::string> out;
+    for (const auto& v : list)
+        if (v.is_string()) out.push_back(v.get<std::string>());
+    return out;
+}
+
+std::vector<port_mapping> published_ports(const json& capability_args) {
+    std::vector<port_mapping> out;
+    for (const auto& p : capability_args.value("portMappings", json::array()))
+        if (p.is_object()) out.push_back(port_mapping_from_json(p));
+    return out;
+}
+
+// A bridge as bridge_view() reports it (null: not created yet).
+topology_bridge topology_bridge_of(const std::string& name, const json& view) {
+    topology_bridge b{.name = name, .present = !view.is_null()};
+    if (!b.present) return b;
+    b.addresses = strings_of(view["addresses"]);
+    for (const auto& p : view["ports"]) b.ports.push_back(p["name"].get<std::string>());
+    return b;
+}
+
+// One sandbox: its attached interfaces as the kernel sees them (`kernel` is namespace_view()), the
+// host end of each veth and the bridge it is on, and the ports published on each attachment.
+topology sandbox_topology(const sandbox_record& sb, const json& kernel) {
+    topology t{.title = "sandbox " + sb.name};
+    topology_namespace ns{.sandbox = sb.name, .container_id = sb.container_id, .netns = sb.netns.empty() ? "(host)" : sb.netns};
+    for (const auto& at : sb.attachments) {
+        topology_interface itf{.name = at.ifname, .ports = published_ports(at.capability_args)};
+        for (const auto& k : kernel["interfaces"]) {
+            if (k["name"] != at.ifname) continue;
+            itf.addresses = strings_of(k["addresses"]);
+            if (!k.contains("peer")) continue;
+            itf.host_veth = k["peer"]["name"].get<std::string>();
+            itf.bridge = k["peer"].value("bridge", std::string());
+        }
+        bool known = itf.bridge.empty();
+        for (const auto& b : t.bridges) known = known || b.name == itf.bridge;
+        if (!known) t.bridges.push_back({.name = itf.bridge, .present = true, .addresses = strings_of(bridge_view(itf.bridge)["addresses"])});
+        ns.interfaces.push_back(std::move(itf));
+    }
+    t.namespaces.push_back(std::move(ns));
+    return t;
+}
+
+// A network: its bridge with every port the kernel lists, and each cached attachment's namespace with
+// the container's addresses, its host veth (on the bridge when the kernel says so) and its ports.
+topology network_topology(const std::string& network, const std::optional<topology_bridge>& bridge, const result_cache& cache,
+                          const std::vector<sandbox_record>& sandboxes) {
+    topology t{.title = "network " + network};
+    if (bridge) t.bridges.push_back(*bridge);
+    for (const auto& e : cache.attachments()) {
+        if (e.network != network) continue;
+        topology_interface itf{.name = e.ifname, .addresses = sandbox_addresses(e.result), .ports = published_ports(e.capability_args)};
+        for (const auto& h : host_interfaces(e.result)) {
+            if (bridge && h == bridge->name) continue;
+            itf.host_veth = h;
+            if (bridge)
+                for (const auto& p : bridge->ports)
+                    if (p == h) itf.bridge = bridge->name;
+        }
+        t.namespaces.push_back({.sandbox = sandbox_of(sandboxes, e.container_id), .container_id = e.container_id, .netns = e.netns,
+                                .interfaces = {std::move(itf)}});
+    }
+    return t;
+}
+
 int inspect(const args& a, const settings& s) {
     expect_positional(a, 1, "NAME");
     sandbox_store store(s.state_dir);
@@ -78,6 +157,10 @@ int inspect(const args& a, const settings& s) {
     j["networks"] = nets;
     j["ports"] = ports;
     j["kernel"] = namespace_view(sb.mode == net_mode::host ? std::string() : sb.netns);
+    if (wants_dot(a)) {
+        std::printf("%s", to_dot(sandbox_topology(sb, j["kernel"])).c_str());
+        return 0;
+    }
     if (a.has("--json")) {
         std::printf("%s\n", j.dump(2).c_str());
         return 0;
@@ -151,6 +234,12 @@ int net_inspect(const args& a, const settings& s) {
               {"subnets", subnets_of(list)}, {"containers", containers_on(list.name, cache, sandboxes)}};
     std::string bridge = bridge_of(list);
     if (!bridge.empty()) j["bridge"] = bridge_view(bridge);
+    if (wants_dot(a)) {
+        std::optional<topology_bridge> b;
+        if (!bridge.empty()) b = topology_bridge_of(bridge, j["bridge"]);
+        std::printf("%s", to_dot(network_topology(list.name, b, cache, sandboxes)).c_str());
+        return 0;
+    }
     if (a.has("--json")) {
         std::printf("%s\n", j.dump(2).c_str());
         return 0;
@@ -196,12 +285,15 @@ int net_inspect(const args& a, const settings& s) {
 std::vector<command> inspect_commands() {
     return {
         {"inspect", "NAME", "a sandbox's interfaces, addresses, routes, host-side veths, ports and networks",
-         "Interfaces and routes come from the kernel; the host side of each veth is found by its peer index.",
-         {json_option()}, inspect},
+         "Interfaces and routes come from the kernel; the host side of each veth is found by its peer index.\n"
+         "--dot draws the sandbox's namespace, its veths and the bridges they are on, and its published ports.",
+         {json_option(), dot_option()}, inspect},
         {"net ls", "", "the networks in NETCONFPATH, in libcni's order, with bridge, subnets and container count", "",
          {json_option()}, net_ls},
-        {"net inspect", "NET", "a network's bridge with its ports and the containers behind them (brctl show)", "",
-         {json_option()}, net_inspect},
+        {"net inspect", "NET", "a network's bridge with its ports and the containers behind them (brctl show)",
+         "--dot draws the host namespace with the bridge and its veths, each container's namespace with its\n"
+         "interface and addresses, the veth pairs, and the published ports: wharf net inspect NET --dot | dot -Tsvg >net.svg",
+         {json_option(), dot_option()}, net_inspect},
     };
 }
 

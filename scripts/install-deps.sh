@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build
   g++ cmake ninja-build pkg-config
+  # the Debian package (cpack -G DEB, scripts/package-check.sh): dpkg-shlibdeps computes Depends, file finds ELF files
+  dpkg-dev file
   # libraries (see README: Dependencies)
   libmnl-dev libnftnl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev doctest-dev nettle-dev
   # tests and demo: namespaces and independent observers of the kernel's state, traffic tools

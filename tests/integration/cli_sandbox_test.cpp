@@ -246,3 +246,47 @@ TEST_CASE("-p with port ranges publishes each pair in the kernel, and rm takes t
     const std::string after = run_shell(e.in_host() + "nft list ruleset");
     for (const char* port : {"18090", "18091", "18095"}) CHECK_MESSAGE(after.find(port) == std::string::npos, port);
 }
+
+TEST_CASE("inspect --dot and net inspect --dot draw the kernel's bridge and veth, the address and the port; dot renders them") {
+    cli_env e;
+    int rc = -1;
+    auto out = e.wharf("run " + e.name("a") + " --net pm -p 18081:80/tcp", &rc);
+    REQUIRE_MESSAGE(rc == 0, out);
+    // What the kernel says, read by an independent observer.
+    auto host = json::parse(run_shell("ip -n " + e.host.name() + " -j link show master " + e.pm_bridge));
+    REQUIRE(host.size() == 1);
+    const std::string veth = host[0]["ifname"].get<std::string>();
+    auto eth0 = ip_json(e.name("a"), "-4 addr show eth0")[0]["addr_info"][0];
+    const std::string addr = eth0["local"].get<std::string>() + "/" + std::to_string(eth0["prefixlen"].get<int>());
+    auto gw = ip_json(e.host.name(), "-4 addr show " + e.pm_bridge)[0]["addr_info"][0]["local"].get<std::string>();
+
+    const std::string net_dot = e.wharf("net inspect pm --dot", &rc);
+    CHECK(rc == 0);
+    const std::string sandbox_dot = e.wharf("inspect " + e.name("a") + " --dot", &rc);
+    CHECK(rc == 0);
+    for (const std::string& dot : {net_dot, sandbox_dot}) {
+        INFO(dot);
+        CHECK(dot.rfind("digraph wharf {", 0) == 0);
+        CHECK(dot.find("[label=\"bridge " + e.pm_bridge + "\\n" + gw + "/") != std::string::npos);
+        CHECK(dot.find("[label=\"" + veth + "\"") != std::string::npos);
+        CHECK(dot.find("[label=\"eth0\\n" + addr) != std::string::npos);
+        CHECK(dot.find("sandbox " + e.name("a")) != std::string::npos);
+        CHECK(dot.find("published 0.0.0.0:18081->80/tcp") != std::string::npos);
+        CHECK(dot.find("veth pair") != std::string::npos);
+    }
+    e.wharf("net inspect pm --dot --json", &rc);
+    CHECK(rc == 2);
+
+    if (run_shell("command -v dot").empty()) {
+        MESSAGE("Graphviz's dot is not installed: the DOT text is not rendered");
+        return;
+    }
+    for (const std::string& dot : {net_dot, sandbox_dot}) {
+        const std::string file = e.dir + "/topology.dot";
+        std::ofstream(file) << dot;
+        auto svg = run_shell("dot -Tsvg " + file + " 2>&1", &rc);
+        CHECK_MESSAGE(rc == 0, svg);
+        CHECK(svg.find("<svg") != std::string::npos);
+        CHECK(svg.find(veth) != std::string::npos);
+    }
+}
