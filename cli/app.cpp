@@ -18,7 +18,7 @@ namespace {
 
 std::vector<command> all_commands() {
     std::vector<command> all;
-    for (auto group : {cni_commands, sandbox_commands, inspect_commands, demo_commands}) {
+    for (auto group : {cni_commands, sandbox_commands, inspect_commands, net_commands, demo_commands}) {
         auto cmds = group();
         all.insert(all.end(), cmds.begin(), cmds.end());
     }

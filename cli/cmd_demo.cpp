@@ -340,7 +340,7 @@ int demo(const args& a, const settings& env) {
     }
     // Without CNI_PATH, the plugins installed beside `wharf` (a build's bin/) come first.
     settings s = env;
-    if (!::getenv("CNI_PATH")) s.cni_path.insert(s.cni_path.begin(), fs::read_symlink("/proc/self/exe").parent_path().string());
+    s.cni_path = plugin_search_path(env);
     const auto network = a.value("--network");
     demo_run run(s, network.value_or("wharf"), !network);
     return run.run(a.value("--conf-dir").value_or(env.conf_dir));

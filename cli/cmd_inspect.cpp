@@ -26,18 +26,6 @@ std::string join(const json& list, const std::string& sep = " ") {
     return s;
 }
 
-json subnets_of(const network_list& list) {
-    json out = json::array();
-    for (const auto& p : list.plugins) {
-        json ipam = p.value("ipam", json::object());
-        if (ipam.contains("subnet")) out.push_back(ipam["subnet"]);
-        for (const auto& set : ipam.value("ranges", json::array()))
-            for (const auto& r : set)
-                if (r.contains("subnet")) out.push_back(r["subnet"]);
-    }
-    return out;
-}
-
 json plugin_types(const network_list& list) {
     json out = json::array();
     for (const auto& p : list.plugins) out.push_back(plugin_type(p));

@@ -24,6 +24,7 @@ std::vector<command> cni_commands();      // add, check, del, gc, status
 std::vector<command> sandbox_commands();  // sandbox create/rm/ls, run, connect, disconnect
 std::vector<command> inspect_commands();  // inspect, net ls, net inspect
 std::vector<command> demo_commands();     // demo
+std::vector<command> net_commands();      // net create, net rm
 
 // Shared option: --json on listings.
 option_spec json_option();

@@ -125,6 +125,18 @@ std::string bridge_of(const network_list& list) {
     return {};
 }
 
+json subnets_of(const network_list& list) {
+    json out = json::array();
+    for (const auto& p : list.plugins) {
+        json ipam = p.value("ipam", json::object());
+        if (ipam.contains("subnet")) out.push_back(ipam["subnet"]);
+        for (const auto& set : ipam.value("ranges", json::array()))
+            for (const auto& r : set)
+                if (r.contains("subnet")) out.push_back(r["subnet"]);
+    }
+    return out;
+}
+
 network_list parse_conflist(const std::string& bytes, const std::string& file) {
     json doc = parse_json(bytes, file);
     network_list list;

@@ -33,6 +33,8 @@ std::string plugin_type(const nlohmann::json& plugin);
 nlohmann::json plugin_capabilities(const nlohmann::json& plugin);
 // The bridge a network's list uses (its bridge plugin's "bridge", default cni0), or empty.
 std::string bridge_of(const network_list& list);
+// The subnets its plugins' IPAM sections name ("subnet", and each range's "subnet"), as written.
+nlohmann::json subnets_of(const network_list& list);
 
 // Parses a conflist document. `file` only names it in errors. Throws failure(invalid_config).
 network_list parse_conflist(const std::string& bytes, const std::string& file);

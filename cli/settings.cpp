@@ -1,6 +1,7 @@
 #include "cli/settings.hpp"
 
 #include <cstdlib>
+#include <filesystem>
 
 namespace wharf::cli {
 
@@ -33,6 +34,12 @@ settings settings_from_environment() {
     s.netns_dir = env_or("WHARF_NETNS_DIR", "/run/netns");
     s.negotiate_version = env_or("WHARF_NEGOTIATE", "on") != std::string("off");
     return s;
+}
+
+std::vector<std::string> plugin_search_path(const settings& s) {
+    std::vector<std::string> path = s.cni_path;
+    if (!std::getenv("CNI_PATH")) path.insert(path.begin(), std::filesystem::read_symlink("/proc/self/exe").parent_path().string());
+    return path;
 }
 
 }  // namespace wharf::cli

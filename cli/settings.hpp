@@ -22,6 +22,10 @@ struct settings {
 
 settings settings_from_environment();
 
+// Where `wharf demo` and `wharf net create` look for plugins: CNI_PATH when it is set, else the
+// directory of the running `wharf` (a build's bin/, an install's prefix) before s.cni_path.
+std::vector<std::string> plugin_search_path(const settings& s);
+
 // Splits a PATH-style list on ':' dropping empty parts.
 std::vector<std::string> split_path_list(const std::string& text);
 
