@@ -38,7 +38,13 @@ settings settings_from_environment() {
 
 std::vector<std::string> plugin_search_path(const settings& s) {
     std::vector<std::string> path = s.cni_path;
-    if (!std::getenv("CNI_PATH")) path.insert(path.begin(), std::filesystem::read_symlink("/proc/self/exe").parent_path().string());
+    if (std::getenv("CNI_PATH")) return path;
+    const std::string own = std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
+    // An installed wharf sits among the system's commands, where `bridge` is iproute2's and
+    // `portmap` rpcbind's: its plugins are in CNI_PATH's default, /opt/cni/bin, not beside it.
+    for (const char* system_dir : {"/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin", "/usr/local/sbin"})
+        if (own == system_dir) return path;
+    path.insert(path.begin(), own);
     return path;
 }
 

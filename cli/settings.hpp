@@ -23,7 +23,8 @@ struct settings {
 settings settings_from_environment();
 
 // Where `wharf demo` and `wharf net create` look for plugins: CNI_PATH when it is set, else the
-// directory of the running `wharf` (a build's bin/, an install's prefix) before s.cni_path.
+// directory of the running `wharf` (a build's bin/) before s.cni_path, unless that directory is
+// one of the system's command directories (/usr/bin, ...), where other programs' `bridge` live.
 std::vector<std::string> plugin_search_path(const settings& s);
 
 // Splits a PATH-style list on ':' dropping empty parts.
