@@ -170,8 +170,11 @@ TEST_CASE("an ADD racing the network's last DEL always ends with its rules in pl
     portmap_world pw;
     const auto& out = pw.w.outside();
     json br = lifecycle_conf(pw, "race");
-    const json maps = json::array({{{"hostPort", 8080}, {"containerPort", 80}}});
-    attachment last = pw.publish(br, "ctr-0", maps);
+    // Each container publishes a host port of its own: the race is over the network's shared pieces
+    // (masquerade and hairpin chains), and a new container taking the leaving one's port would be a
+    // real conflict whenever its ADD happens to run before that DEL.
+    auto maps_of = [](int i) { return json::array({{{"hostPort", 8080 + i}, {"containerPort", 80}}}); };
+    attachment last = pw.publish(br, "ctr-0", maps_of(0));
     constexpr int rounds = 8;
     for (int i = 1; i <= rounds; ++i) {
         CAPTURE(i);
@@ -179,13 +182,13 @@ TEST_CASE("an ADD racing the network's last DEL always ends with its rules in pl
         const std::string id = "ctr-" + std::to_string(i);
         run_result del_pm, del_br, add_br, add_pm;
         std::thread leaving([&] {
-            del_pm = pw.portmap("DEL", pw.portmap_conf("race", maps), last);
+            del_pm = pw.portmap("DEL", pw.portmap_conf("race", maps_of(i - 1)), last);
             del_br = pw.w.run("DEL", br, last.ns->path(), last.id);
         });
         std::thread coming([&] {
             add_br = pw.w.run("ADD", br, ns.path(), id);
             if (add_br.exit_code == 0)
-                add_pm = pw.portmap("ADD", pw.portmap_conf("race", maps, add_br.json()), ns.path(), id);
+                add_pm = pw.portmap("ADD", pw.portmap_conf("race", maps_of(i), add_br.json()), ns.path(), id);
         });
         leaving.join();
         coming.join();
@@ -196,7 +199,7 @@ TEST_CASE("an ADD racing the network's last DEL always ends with its rules in pl
 
         auto chk = pw.w.run("CHECK", with_prev(br, add_br.json()), ns.path(), id);
         CHECK_MESSAGE(chk.exit_code == 0, chk.out, chk.err);
-        auto pchk = pw.portmap("CHECK", pw.portmap_conf("race", maps, add_br.json()), ns.path(), id);
+        auto pchk = pw.portmap("CHECK", pw.portmap_conf("race", maps_of(i), add_br.json()), ns.path(), id);
         CHECK_MESSAGE(pchk.exit_code == 0, pchk.out, pchk.err);
         const std::string rules = ruleset_text(pw.w);
         CHECK(rules.find("chain masq-" + chain_spelling(pw.w.subnet4)) != std::string::npos);
@@ -208,7 +211,7 @@ TEST_CASE("an ADD racing the network's last DEL always ends with its rules in pl
         last.bridge_result = add_br.json();
         last.ip4 = ip_of(last.bridge_result);
     }
-    CHECK(pw.portmap("DEL", pw.portmap_conf("race", maps), last).exit_code == 0);
+    CHECK(pw.portmap("DEL", pw.portmap_conf("race", maps_of(rounds)), last).exit_code == 0);
     CHECK(pw.w.run("DEL", br, last.ns->path(), last.id).exit_code == 0);
     check_nothing_names(pw.w, pw.w.subnet4, pw.w.bridge);
 }
