@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build
   g++ cmake ninja-build pkg-config
+  # the fuzz build (fuzz/, docs/fuzzing.md, scripts/test.sh): clang and its libFuzzer and sanitizer runtimes
+  clang libclang-rt-14-dev
   # libraries (see README: Dependencies)
   libmnl-dev libnftnl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev doctest-dev nettle-dev
   # tests and demo: namespaces and independent observers of the kernel's state, traffic tools
