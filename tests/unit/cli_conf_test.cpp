@@ -193,6 +193,15 @@ TEST_CASE("port mappings as docker writes them") {
         CHECK_MESSAGE(code_of([&] { parse_port_mappings(bad); }) == exit_code::usage, bad);
 }
 
+// Found by fuzz/result_cache: the cached portMappings `wharf inspect` and `wharf ps` show threw
+// nlohmann's type_error for a key of the wrong type.
+TEST_CASE("a port mapping read back from JSON: keys of the wrong type are refused, not thrown through") {
+    CHECK(port_mapping_from_json(json{{"hostPort", 8080}, {"containerPort", 80}}) == port_mapping{8080, 80, "tcp", ""});
+    CHECK(code_of([] { port_mapping_from_json(json{{"hostPort", "x"}}); }) == exit_code::failed);
+    CHECK(code_of([] { port_mapping_from_json(json{{"protocol", 6}}); }) == exit_code::failed);
+    CHECK(code_of([] { port_mapping_from_json(json::array({1})); }) == exit_code::failed);
+}
+
 TEST_CASE("port ranges publish pairwise, as docker's -p 8080-8082:80-82") {
     using v = std::vector<port_mapping>;
     CHECK(parse_port_mappings("8080-8082:80-82") == v{{8080, 80, "tcp", ""}, {8081, 81, "tcp", ""}, {8082, 82, "tcp", ""}});
