@@ -45,6 +45,11 @@ json capability_args_from(const args& a, const char* cap_args_env) {
         if (eq == std::string::npos || eq == 0) throw failure(exit_code::usage, "--cap " + kv + ": expected KEY=JSON");
         json v = json::parse(kv.substr(eq + 1), nullptr, false);
         if (v.is_discarded()) throw failure(exit_code::usage, "--cap " + kv + ": the value is not JSON");
+        try {
+            (void)json(kv.substr(0, eq)).dump();  // a key that is not UTF-8 could not be sent to a plugin
+        } catch (const json::type_error&) {
+            throw failure(exit_code::usage, "--cap " + kv + ": the key is not UTF-8 text");
+        }
         caps[kv.substr(0, eq)] = v;
     }
     return caps;

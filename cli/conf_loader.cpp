@@ -121,7 +121,12 @@ json plugin_capabilities(const json& plugin) {
 
 std::string bridge_of(const network_list& list) {
     for (const auto& p : list.plugins)
-        if (plugin_type(p) == "bridge") return p.value("bridge", std::string("cni0"));
+        if (plugin_type(p) == "bridge") {
+            // As the bridge plugin reads it: absent or null is cni0; any other non-string it refuses.
+            auto it = p.find("bridge");
+            if (it == p.end() || it->is_null()) return "cni0";
+            return it->is_string() ? it->get<std::string>() : std::string();
+        }
     return {};
 }
 
@@ -178,7 +183,11 @@ network_list parse_single_conf(const std::string& bytes, const std::string& file
     check_plugin(doc, file, 0);
     network_list list;
     list.file = file;
-    list.name = doc.value("name", std::string());
+    // As libcni decodes it (into a Go string): absent or null is "", any other non-string refused.
+    if (auto name = doc.find("name"); name != doc.end() && !name->is_null()) {
+        if (!name->is_string()) bad(file, "invalid name type");
+        list.name = name->get<std::string>();
+    }
     if (doc.contains("cniVersion") && doc["cniVersion"].is_string()) list.cni_version = doc["cniVersion"].get<std::string>();
     list.plugins.push_back(doc);
     // libcni re-serialises the wrapper with sorted keys; nlohmann's object map sorts the same way.

@@ -93,10 +93,14 @@ nlohmann::json to_json(const port_mapping& m) {
 
 port_mapping port_mapping_from_json(const nlohmann::json& j) {
     port_mapping m;
-    m.host_port = j.value("hostPort", std::uint16_t{0});
-    m.container_port = j.value("containerPort", std::uint16_t{0});
-    m.protocol = j.value("protocol", std::string("tcp"));
-    m.host_ip = j.value("hostIP", std::string());
+    try {
+        m.host_port = j.value("hostPort", std::uint16_t{0});
+        m.container_port = j.value("containerPort", std::uint16_t{0});
+        m.protocol = j.value("protocol", std::string("tcp"));
+        m.host_ip = j.value("hostIP", std::string());
+    } catch (const nlohmann::json::type_error&) {  // a key of the wrong type, or not an object
+        throw failure(exit_code::failed, "malformed port mapping " + j.dump());
+    }
     return m;
 }
 

@@ -22,6 +22,7 @@ struct port_mapping {
 std::vector<port_mapping> parse_port_mappings(const std::string& text);
 // {"hostPort","containerPort","protocol","hostIP"?}
 nlohmann::json to_json(const port_mapping& m);
+// Throws failure(failed) when `j` is not an object or a key has the wrong type (a cached entry).
 port_mapping port_mapping_from_json(const nlohmann::json& j);
 std::string to_string(const port_mapping& m);  // "0.0.0.0:8080->80/tcp", as docker ps shows it
 

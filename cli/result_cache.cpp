@@ -82,7 +82,8 @@ json to_json(const cache_entry& e) {
 }
 
 std::optional<cache_entry> cache_entry_from_json(const json& j) {
-    if (!j.is_object() || j.value("kind", std::string()) != cache_kind) return std::nullopt;
+    if (!j.is_object()) return std::nullopt;
+    if (auto kind = j.find("kind"); kind == j.end() || !kind->is_string() || *kind != cache_kind) return std::nullopt;
     cache_entry e;
     auto str = [&](const char* key) {
         auto it = j.find(key);

@@ -8,6 +8,8 @@ packages=(
   g++ cmake ninja-build pkg-config
   # the Debian package (cpack -G DEB, scripts/package-check.sh): dpkg-shlibdeps computes Depends, file finds ELF files
   dpkg-dev file
+  # the fuzz build (fuzz/, docs/fuzzing.md, scripts/test.sh): clang and its libFuzzer and sanitizer runtimes
+  clang libclang-rt-14-dev
   # libraries (see README: Dependencies)
   libmnl-dev libnftnl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev doctest-dev nettle-dev
   # tests and demo: namespaces and independent observers of the kernel's state, traffic tools

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds Wharf and runs every test: unit and integration tests on the release (static) build, then the
 # unit and integration tests again under AddressSanitizer + UndefinedBehaviorSanitizer (dynamic build,
-# real libmnl.so). Integration tests need root: they build throwaway network namespaces.
+# real libmnl.so), then every parser under libFuzzer (clang). Integration tests need root: they build
+# throwaway network namespaces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,3 +21,10 @@ ninja -C build-asan -j"$jobs"
 echo "== unit and integration tests (ASan + UBSan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -L 'unit|integration' --output-on-failure -j2
+
+echo "== fuzz build (clang, libFuzzer)"
+# Every parser of outside input under libFuzzer with ASan + UBSan, each target for a fixed 15 s over a
+# copy of its seed corpus (fuzz/, docs/fuzzing.md); only the fuzz targets are built.
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWHARF_FUZZ=ON -DWHARF_WERROR=ON >/dev/null
+ninja -C build-fuzz -j"$jobs" fuzz_targets
+ctest --test-dir build-fuzz -L fuzz --output-on-failure

@@ -105,10 +105,12 @@ std::vector<std::string> restore(const netns::handle& ns, netlink::socket& sock,
             failures.push_back(std::string(e.what()) + " (" + e.details() + ")");
         }
     };
-    for (const auto& [what, c] : link_changes(saved))
-        attempt("restore " + what + " on \"" + link.name + "\"", [&] { netlink::link::change(sock, link.index, c); });
-    for (const auto& [path, value] : saved.sysctls)
-        attempt("restore sysctl " + path + "=" + value, [&] { write_sysctl(ns, path, value); });
+    // No structured bindings here: Clang 14 refuses a lambda that captures one.
+    for (const auto& change : link_changes(saved))
+        attempt("restore " + change.first + " on \"" + link.name + "\"",
+                [&] { netlink::link::change(sock, link.index, change.second); });
+    for (const auto& sysctl : saved.sysctls)
+        attempt("restore sysctl " + sysctl.first + "=" + sysctl.second, [&] { write_sysctl(ns, sysctl.first, sysctl.second); });
     return failures;
 }
 

@@ -251,6 +251,10 @@ TEST_CASE("cache entries: base64, round trip, attachments sorted and filtered") 
     CHECK(back->capability_args == e.capability_args);
     CHECK(back->config == "{}");
     CHECK_FALSE(cache_entry_from_json(json{{"kind", "other"}}));
+    // Found by fuzz/result_cache: a "kind" that is not a string threw nlohmann's type_error; like
+    // libcni, such a file is no cache entry.
+    CHECK_FALSE(cache_entry_from_json(json{{"kind", 1}}));
+    CHECK_FALSE(cache_entry_from_json(json{{"kind", nullptr}, {"containerId", "c"}}));
 
     recorder r(plugin_list{});
     result_cache cache(r.dir + "/cache");

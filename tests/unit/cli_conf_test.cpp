@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "cli/args.hpp"
+#include "cli/capability_args.hpp"
 #include "cli/conf_loader.hpp"
 #include "cli/container_id.hpp"
 #include "cli/failure.hpp"
@@ -192,6 +193,15 @@ TEST_CASE("port mappings as docker writes them") {
         CHECK_MESSAGE(code_of([&] { parse_port_mappings(bad); }) == exit_code::usage, bad);
 }
 
+// Found by fuzz/result_cache: the cached portMappings `wharf inspect` and `wharf ps` show threw
+// nlohmann's type_error for a key of the wrong type.
+TEST_CASE("a port mapping read back from JSON: keys of the wrong type are refused, not thrown through") {
+    CHECK(port_mapping_from_json(json{{"hostPort", 8080}, {"containerPort", 80}}) == port_mapping{8080, 80, "tcp", ""});
+    CHECK(code_of([] { port_mapping_from_json(json{{"hostPort", "x"}}); }) == exit_code::failed);
+    CHECK(code_of([] { port_mapping_from_json(json{{"protocol", 6}}); }) == exit_code::failed);
+    CHECK(code_of([] { port_mapping_from_json(json::array({1})); }) == exit_code::failed);
+}
+
 TEST_CASE("port ranges publish pairwise, as docker's -p 8080-8082:80-82") {
     using v = std::vector<port_mapping>;
     CHECK(parse_port_mappings("8080-8082:80-82") == v{{8080, 80, "tcp", ""}, {8081, 81, "tcp", ""}, {8082, 82, "tcp", ""}});
@@ -221,4 +231,31 @@ TEST_CASE("the argument parser: options, values, --, unknown options") {
     CHECK(code_of([&] { parse_args(unknown, specs); }) == exit_code::usage);
     std::vector<std::string> missing = {"-p"};
     CHECK(code_of([&] { parse_args(missing, specs); }) == exit_code::usage);
+}
+
+// Found by fuzz/conflist (docs/fuzzing.md): nlohmann's value() threw its own type_error for these, which
+// `wharf` reported as a failure of the command rather than as a malformed configuration.
+TEST_CASE("a single-plugin conf's name of the wrong type is a malformed configuration; a bridge of the wrong type is no bridge") {
+    CHECK(code_of([] { parse_single_conf(R"({"cniVersion":"1.0.0","name":5,"type":"t"})", "f"); }) == exit_code::invalid_config);
+    CHECK(code_of([] { parse_single_conf(R"({"name":["n"],"type":"t"})", "f"); }) == exit_code::invalid_config);
+    CHECK(parse_single_conf(R"({"name":null,"type":"t"})", "f").name.empty());  // null decodes as "", as in Go
+    CHECK(parse_single_conf(R"({"name":"n","type":"t"})", "f").name == "n");
+    CHECK(bridge_of(parse_conflist(R"({"name":"n","plugins":[{"type":"bridge","bridge":5}]})", "")).empty());
+    CHECK(bridge_of(parse_conflist(R"({"name":"n","plugins":[{"type":"bridge","bridge":null}]})", "")) == "cni0");
+    CHECK(bridge_of(parse_conflist(R"({"name":"n","plugins":[{"type":"bridge","bridge":"br9"}]})", "")) == "br9");
+}
+
+// Found by fuzz/capability_args: a --cap key that is not UTF-8 was accepted, and the JSON sent to the
+// plugins could then not be written (nlohmann's type_error 316).
+TEST_CASE("capability arguments: flags add to CAP_ARGS; a --cap key that is not UTF-8 is a usage error") {
+    auto parse = [](std::vector<std::string> argv, const char* env) {
+        return capability_args_from(parse_args(argv, capability_options()), env);
+    };
+    auto caps = parse({"-p", "8080:80", "--cap", "bandwidth={\"ingressRate\":1}"}, R"({"ips":["10.1.2.3"]})");
+    CHECK(caps["portMappings"].size() == 1);
+    CHECK(caps["bandwidth"]["ingressRate"] == 1);
+    CHECK(caps["ips"] == json::array({"10.1.2.3"}));
+    CHECK(code_of([&] { parse({"--cap", "k\xf5y={}"}, nullptr); }) == exit_code::usage);
+    CHECK(code_of([&] { parse({"--cap", "key=nope"}, nullptr); }) == exit_code::usage);
+    CHECK(code_of([&] { parse({}, "[1]"); }) == exit_code::usage);
 }
