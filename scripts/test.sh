@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds Wharf and runs every test: unit and integration tests on the release (static) build, then the
 # unit and integration tests again under AddressSanitizer + UndefinedBehaviorSanitizer (dynamic build,
-# real libmnl.so), then every parser under libFuzzer (clang). Integration tests need root: they build
+# real libmnl.so), then every parser under libFuzzer (clang). Between the first two, the Debian package
+# is built, installed, used and removed. Integration tests need root: they build
 # throwaway network namespaces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,9 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DWHARF_WERROR=ON >/dev/
 ninja -C build -j"$jobs" all header_check  # header_check: every header compiles on its own
 echo "== unit and integration tests (release)"
 ctest --test-dir build -L 'unit|integration' --output-on-failure -j2
+echo "== the Debian package: built, installed, wharf demo, removed (scripts/package-check.sh)"
+# Refuses, and fails, where a Wharf that the package does not own is installed in /opt/cni/bin or /usr/bin.
+ctest --test-dir build -L package --output-on-failure
 
 echo "== sanitizer build (ASan + UBSan)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWHARF_SANITIZE=ON -DWHARF_WERROR=ON -DWHARF_UNITY=OFF >/dev/null
