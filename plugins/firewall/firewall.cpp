@@ -318,7 +318,7 @@ void gc(const cni::context& ctx) {
         if (auto state = sys::shared_state::existing(state_owner))
             for (const auto& tag : firewalld_record_tags(*state))
                 if (stale(tag))
-                    log::info("GC: took {} firewalld sources of {} back", withdraw_from_firewalld(*state, tag), tag);
+                    log::info("GC: took {} firewalld sources of {} back", withdraw_from_firewalld(*state, tag).value_or(0), tag);
     });
     steps.rethrow();
 }

@@ -36,9 +36,9 @@ void allow_in_firewalld(firewalld::client& fw, const firewall_conf& conf, const 
 }
 
 // A firewalld that is not there any more took its runtime sources with it.
-std::size_t withdraw_from_firewalld(const sys::shared_state& state, const std::string& tag) {
+std::optional<std::size_t> withdraw_from_firewalld(const sys::shared_state& state, const std::string& tag) {
     const auto record = load_firewalld_record(state, tag);
-    if (!record) return 0;
+    if (!record) return std::nullopt;
     std::size_t n = 0;
     std::string why;
     if (auto fw = firewalld::client::find(&why)) {
@@ -51,11 +51,7 @@ std::size_t withdraw_from_firewalld(const sys::shared_state& state, const std::s
 }
 
 void del_from_firewalld(const firewall_conf& conf, const std::string& tag) {
-    const auto state = sys::shared_state::existing(state_owner);
-    if (state && load_firewalld_record(*state, tag)) {
-        withdraw_from_firewalld(*state, tag);
-        return;
-    }
+    if (const auto state = sys::shared_state::existing(state_owner); state && withdraw_from_firewalld(*state, tag)) return;
     // No record: the reference plugin (or an older Wharf) made the ADD. Take prevResult's addresses
     // out, as the reference's DEL does, when the config names the backend.
     if (conf.chosen != backend::firewalld || conf.addresses.empty()) return;

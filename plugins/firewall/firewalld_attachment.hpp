@@ -19,8 +19,9 @@ std::optional<firewalld::client> firewalld_backend(const firewall_conf& conf);
 
 // Records the sources, then adds them to the zone.
 void allow_in_firewalld(firewalld::client& fw, const firewall_conf& conf, const std::string& tag);
-// Takes back the sources `tag`'s record names, then drops the record; how many firewalld had.
-std::size_t withdraw_from_firewalld(const sys::shared_state& state, const std::string& tag);
+// Takes back the sources `tag`'s record names, then drops the record: how many firewalld had, or
+// nullopt when `tag` has no record.
+std::optional<std::size_t> withdraw_from_firewalld(const sys::shared_state& state, const std::string& tag);
 // DEL's step: the recorded sources; without a record but with backend "firewalld", prevResult's.
 void del_from_firewalld(const firewall_conf& conf, const std::string& tag);
 // CHECK: every address of the attachment is recorded and firewalld has it in the recorded zone.
