@@ -12,7 +12,7 @@ for bin in "$build"/fuzz/fuzz_*; do
   name=${bin##*/fuzz_}
   dict=$(grep -o "wharf_add_fuzzer($name DICT [a-z_]*" "$src/CMakeLists.txt" | awk '{print $3}')
   start=$(date +%s)
-  nice -n 10 "$src/run.sh" "$bin" "$src/corpus/$name" "$out/$name" "$seconds" ${dict:+"$src/dict/$dict.dict"} \
+  WHARF_FUZZ_SEED=0 nice -n 10 "$src/run.sh" "$bin" "$src/corpus/$name" "$out/$name" "$seconds" ${dict:+"$src/dict/$dict.dict"} \
     >"$out/$name.log" 2>&1
   rc=$? took=$(( $(date +%s) - start ))
   done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$out/$name.log" | tail -1)

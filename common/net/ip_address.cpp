@@ -38,7 +38,9 @@ std::optional<ip_address> ip_address::from_bytes(const void* data, std::size_t l
 }
 
 std::optional<ip_address> ip_address::parse(std::string_view text) {
-    if (text.empty() || text.size() > INET6_ADDRSTRLEN) return std::nullopt;
+    // inet_pton reads up to the first NUL: "::\0junk" must not pass as "::".
+    if (text.empty() || text.size() > INET6_ADDRSTRLEN || text.find('\0') != std::string_view::npos)
+        return std::nullopt;
     std::string s(text);
     ip_address a;
     if (s.find(':') == std::string::npos) {

@@ -14,6 +14,9 @@ TEST_CASE("ip_address parses and prints both families") {
     CHECK_FALSE(ip_address::parse("10.1.2.300"));
     CHECK_FALSE(ip_address::parse(""));
     CHECK_FALSE(ip_address::parse("hello"));
+    using namespace std::string_literals;
+    CHECK_FALSE(ip_address::parse("::\0\x81"s));
+    CHECK_FALSE(ip_address::parse("10.0.0.1\0junk"s));
 }
 
 TEST_CASE("ip_address arithmetic carries across bytes and wraps") {
