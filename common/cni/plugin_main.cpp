@@ -43,8 +43,11 @@ std::string read_all_stdin() {
     return data;
 }
 
-void write_stdout(const std::string& text) {
-    std::string line = text + "\n";
+// The result or error as one line of JSON. Bytes that are not UTF-8 (an environment variable quoted in
+// an error message can carry any) become U+FFFD: dump() would throw on them, and the runtime would get
+// no answer at all.
+void write_stdout(const nlohmann::json& doc) {
+    std::string line = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     std::size_t done = 0;
     while (done < line.size()) {
         ssize_t n = ::write(STDOUT_FILENO, line.data() + done, line.size() - done);
@@ -68,7 +71,7 @@ int report(const std::string& stdin_data, unsigned code_number, const std::strin
     nlohmann::json e = {{"cniVersion", error_version(stdin_data)}, {"code", code_number}, {"msg", msg}};
     if (!details.empty()) e["details"] = details;
     log::error("{} ({}): {}", msg, code_number, details);
-    write_stdout(e.dump());
+    write_stdout(e);
     return 1;
 }
 
@@ -77,7 +80,7 @@ bool is_io_errno(int e) { return e == EIO || e == ENOSPC || e == EROFS || e == E
 int dispatch(const std::string& plugin, const handlers& h, const std::string& stdin_data) {
     request req = read_request();
     if (req.cmd == command::version) {
-        write_stdout(version_info().dump());
+        write_stdout(version_info());
         return 0;
     }
     net_conf conf = parse_net_conf(stdin_data, req.cmd);
@@ -92,7 +95,7 @@ int dispatch(const std::string& plugin, const handlers& h, const std::string& st
         case command::add: {
             if (!h.add) throw error(code::internal, plugin + " does not implement ADD");
             result r = h.add(ctx);
-            write_stdout(to_json(r, ctx.conf.cni_version).dump());
+            write_stdout(to_json(r, ctx.conf.cni_version));
             return 0;
         }
         case command::del:

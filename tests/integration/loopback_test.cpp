@@ -233,3 +233,14 @@ TEST_CASE("stdin is read up to 4 MiB: 100 MB of white space is refused in bounde
     CHECK(r.max_rss_kib < small.max_rss_kib + 16 * 1024);
     CHECK_FALSE(lo_is_up(ns));
 }
+
+TEST_CASE("an environment variable that is not UTF-8 still gets a JSON error on stdout") {
+    // An error message quotes CNI_CONTAINERID; its raw byte must not stop the error from being written.
+    cni_call c{.command = "ADD", .container_id = "ab\x81", .netns = "/nonexistent"};
+    auto r = run_plugin(plugin_path("loopback"), c, conf("1.0.0"));
+    CHECK(r.exit_code == 1);
+    json e = json::parse(r.out, nullptr, false);
+    REQUIRE_MESSAGE(e.is_object(), r.out, r.err);
+    CHECK(e["code"] == 4);
+    CHECK(e["msg"].get<std::string>().find("CNI_CONTAINERID") != std::string::npos);
+}
