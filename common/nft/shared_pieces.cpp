@@ -2,6 +2,8 @@
 
 #include <linux/netlink.h>
 
+#include <algorithm>
+
 #include "cni/error.hpp"
 
 namespace wharf::nft {
@@ -63,6 +65,22 @@ std::size_t collect_pieces(lazy_socket& sock, const sys::shared_state& state,
         if (state.drop_users(piece, stale)) unused.push_back(piece);
     if (!unused.empty()) store.remove(sock.get(), unused);
     return dropped;
+}
+
+std::vector<std::string> restore_pieces(lazy_socket& sock, const sys::shared_state& state,
+                                        const std::function<bool(const std::string& tag)>& kept,
+                                        const piece_store& store) {
+    const auto exclusive = state.lock(sys::lock_kind::exclusive);
+    std::vector<std::string> used;
+    for (const auto& tag : state.attachments()) {
+        if (!kept(tag)) continue;
+        for (auto& piece : state.pieces_of(tag))
+            if (std::find(used.begin(), used.end(), piece) == used.end()) used.push_back(std::move(piece));
+    }
+    if (used.empty()) return {};
+    auto missing = store.missing(sock.get(), used);
+    if (!missing.empty()) store.make(sock.get(), missing);
+    return missing;
 }
 
 void verify_pieces(netlink::socket& sock, const sys::shared_state& state, const std::string& tag,

@@ -50,6 +50,12 @@ void leave_pieces(lazy_socket& sock, const sys::shared_state& state, const std::
 // attachments it dropped.
 std::size_t collect_pieces(lazy_socket& sock, const sys::shared_state& state,
                            const std::function<bool(const std::string& tag)>& stale, const piece_store& store);
+// GC's repair: makes again, in one transaction, whichever pieces used by the recorded attachments
+// `kept` says are valid nftables lacks (someone flushed the ruleset or deleted a chain); returns their
+// names, empty when nothing was missing (then nothing was committed).
+std::vector<std::string> restore_pieces(lazy_socket& sock, const sys::shared_state& state,
+                                        const std::function<bool(const std::string& tag)>& kept,
+                                        const piece_store& store);
 // CHECK: throws cni::error naming the first of `names` that is missing in nftables or does not
 // count `tag` as a user; `where` names the table for the message's details.
 void verify_pieces(netlink::socket& sock, const sys::shared_state& state, const std::string& tag,

@@ -173,6 +173,11 @@ std::size_t collect_network(lazy_nft_socket& sock, const shared_state& state,
     return nft::collect_pieces(sock, state, stale, store);
 }
 
+std::vector<std::string> restore_network(lazy_nft_socket& sock, const shared_state& state,
+                                         const std::function<bool(const std::string& tag)>& kept) {
+    return nft::restore_pieces(sock, state, kept, store);
+}
+
 void verify_network(netlink::socket& sock, const shared_state& state, const std::string& tag,
                     const network_pieces& pieces) {
     nft::verify_pieces(sock, state, tag, pieces.names(), store, "table inet " + std::string(layout::table_name));

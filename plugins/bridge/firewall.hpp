@@ -46,6 +46,10 @@ void leave_network(lazy_nft_socket& sock, const shared_state& state, const std::
 // attachments it dropped.
 std::size_t collect_network(lazy_nft_socket& sock, const shared_state& state,
                             const std::function<bool(const std::string& tag)>& stale);
+// GC: makes again the pieces nftables lacks that the attachments `kept` says are valid use (after a
+// flushed ruleset); returns their names.
+std::vector<std::string> restore_network(lazy_nft_socket& sock, const shared_state& state,
+                                         const std::function<bool(const std::string& tag)>& kept);
 // CHECK: throws cni::error naming the first piece that is missing or does not count `tag` as a user.
 void verify_network(netlink::socket& sock, const shared_state& state, const std::string& tag,
                     const network_pieces& pieces);

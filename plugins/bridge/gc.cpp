@@ -1,5 +1,7 @@
 // GC: everything tagged for this network whose attachment is not in cni.dev/valid-attachments goes:
-// host veths and nftables entries; then IPAM GC. All failures are reported, none stops the rest.
+// host veths and nftables entries; then IPAM GC. The network pieces the valid attachments use (a
+// subnet's masquerade, the isolation entries) are made again if nftables lost them (a flushed
+// ruleset). All failures are reported, none stops the rest.
 #include <linux/netlink.h>
 
 #include <set>
@@ -43,6 +45,12 @@ void gc(const cni::context& ctx) {
         auto state = shared_state::existing(state_owner);
         std::size_t n = state ? collect_network(sock, *state, stale) : 0;
         if (n != 0) log::info("GC: dropped {} stale attachments of network {}", n, ctx.conf.name);
+    });
+    errors.attempt("restore the network's shared nftables state", [&] {
+        auto state = shared_state::existing(state_owner);
+        if (!state) return;
+        for (const auto& piece : restore_network(sock, *state, [&](const std::string& t) { return valid.contains(t); }))
+            log::info("GC: restored {} of network {} (it was missing from nftables)", piece, ctx.conf.name);
     });
     errors.attempt("remove stale spoof-check entries", [&] {
         std::size_t n = remove_owned(sock.get(), stale);
