@@ -11,6 +11,8 @@
 #include "cni/owner_tag.hpp"
 #include "portmap_conf.hpp"
 #include "ports.hpp"
+#include "record.hpp"
+#include "sys/shared_state.hpp"
 
 namespace wharf::portmap {
 
@@ -31,6 +33,46 @@ void flush_conntrack(const touched_ports& ports) {
     }
 }
 
+// Publishes `conf` for `tag`: the maps' elements, route_localnet for 127.0.0.1:hostPort, and the stale
+// UDP conntrack entries flushed. ADD, and GC's repair.
+void apply(netlink::socket& sock, const portmap_conf& conf, const std::string& tag) {
+    const touched_ports published = publish(sock, conf, tag);
+    // 127.0.0.1:hostPort: the kernel routes a loopback source out of an interface only with route_localnet.
+    if (conf.snat && published.v4) {
+        try {
+            enable_route_localnet(route_interface(conf.container_v4->address()));
+        } catch (const std::exception& e) {
+            log::warn("cannot enable route_localnet toward {}: {}", conf.container_v4->address().to_string(), e.what());
+        }
+    }
+    flush_conntrack(published);
+}
+
+// The attachment's config as its ADD read it, from its record.
+portmap_conf recorded_conf(const attachment_record& r) {
+    cni::request req;
+    req.cmd = cni::command::add;
+    req.container_id = r.container_id;
+    req.ifname = r.ifname;
+    req.netns = r.netns;
+    return parse_portmap_conf(cni::parse_net_conf(r.config, cni::command::add), req);
+}
+
+// GC's repair of one valid attachment: when CHECK would fail (its elements, a map, the table are
+// gone), it publishes again what its record says. Returns whether it had to.
+bool restore(netlink::socket& sock, const attachment_record& r, const std::string& tag) {
+    const portmap_conf conf = recorded_conf(r);
+    if (conf.mappings.empty()) return false;
+    try {
+        verify(sock, conf, tag);
+        return false;
+    } catch (const cni::error& missing) {
+        log::info("GC: {} of container {}: {}; publishing again", missing.what(), r.container_id, missing.details());
+    }
+    apply(sock, conf, tag);
+    return true;
+}
+
 }  // namespace
 
 cni::result add(const cni::context& ctx) {
@@ -42,26 +84,30 @@ cni::result add(const cni::context& ctx) {
     r.cni_version = ctx.conf.cni_version;
     if (conf.mappings.empty() || (!conf.container_v4 && !conf.container_v6)) return r;
 
+    // Shared: GC (exclusive) neither repairs an attachment half-published nor misses its record.
+    const auto state = sys::shared_state::open(state_owner);
+    const auto lock = state.lock(sys::lock_kind::shared);
+    const std::string tag = attachment_tag(ctx);
     auto sock = netlink::socket::open(NETLINK_NETFILTER);
-    const touched_ports published = publish(sock, conf, attachment_tag(ctx));
-
-    // 127.0.0.1:hostPort: the kernel routes a loopback source out of an interface only with route_localnet.
-    if (conf.snat && published.v4) {
-        try {
-            enable_route_localnet(route_interface(conf.container_v4->address()));
-        } catch (const std::exception& e) {
-            log::warn("cannot enable route_localnet toward {}: {}", conf.container_v4->address().to_string(), e.what());
-        }
+    apply(sock, conf, tag);
+    try {
+        save_record(state, tag, {ctx.req.container_id, ctx.req.ifname, ctx.req.netns, ctx.stdin_data});
+    } catch (...) {
+        withdraw(sock, [&](const std::string& t) { return t == tag; });
+        throw;
     }
-    flush_conntrack(published);
     return r;
 }
 
 void del(const cni::context& ctx) {
     const portmap_conf conf = parse_portmap_conf(ctx.conf, ctx.req);
     const std::string tag = attachment_tag(ctx);
+    const auto state = sys::shared_state::existing(state_owner);
+    std::optional<sys::file_lock> lock;
+    if (state) lock = state->lock(sys::lock_kind::exclusive);
     auto sock = netlink::socket::open(NETLINK_NETFILTER);
     touched_ports withdrawn = withdraw(sock, [&](const std::string& t) { return t == tag; });
+    if (state) drop_record(*state, tag);
     // Also the UDP ports the runtime names, in case a previous DEL withdrew them but died before flushing.
     for (const auto& m : conf.mappings) {
         if (m.protocol != IPPROTO_UDP) continue;
@@ -94,10 +140,36 @@ void gc(const cni::context& ctx) {
     const std::string prefix = cni::network_tag_prefix(ctx.conf.name);
     std::set<std::string> valid;
     for (const auto& a : ctx.conf.valid_attachments) valid.insert(cni::owner_tag(ctx.conf.name, a.container_id, a.ifname));
+    auto stale = [&](const std::string& t) { return t.starts_with(prefix) && !valid.contains(t); };
+    const auto state = sys::shared_state::existing(state_owner);
+    std::optional<sys::file_lock> lock;
+    if (state) lock = state->lock(sys::lock_kind::exclusive);
     auto sock = netlink::socket::open(NETLINK_NETFILTER);
-    touched_ports withdrawn =
-        withdraw(sock, [&](const std::string& t) { return t.starts_with(prefix) && !valid.contains(t); });
+    touched_ports withdrawn = withdraw(sock, stale);
     flush_conntrack(withdrawn);
+    if (!state) return;
+    std::vector<std::string> failed;
+    for (const auto& tag : record_tags(*state)) {
+        if (stale(tag)) {
+            drop_record(*state, tag);
+            continue;
+        }
+        if (!valid.contains(tag)) continue;  // another network's
+        const auto record = load_record(*state, tag);
+        if (!record) continue;
+        try {
+            if (restore(sock, *record, tag)) log::info("GC: published the ports of container {} again", record->container_id);
+        } catch (const std::exception& e) {
+            log::error("GC: cannot publish the ports of container {} again: {}", record->container_id, e.what());
+            failed.push_back(record->container_id + ": " + e.what());
+        }
+    }
+    if (!failed.empty()) {
+        std::string details;
+        for (const auto& f : failed) details += (details.empty() ? "" : "; ") + f;
+        throw cni::error(cni::code::internal, "GC of network " + ctx.conf.name + " could not restore every published port",
+                         details);
+    }
 }
 
 }  // namespace wharf::portmap

@@ -1,0 +1,138 @@
+// GC repairs what the valid attachments rely on when nftables lost it: after `nft flush ruleset`, after
+// deleting only portmap's table, after deleting one map element, a GC of the network (bridge, then
+// portmap, as a runtime runs the chain's GC) makes the published port and the egress masquerade work
+// again with no ADD, from the plugins' records. GC also drops the records of the attachments that are
+// no longer valid.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "json/json.hpp"
+#include "support/portmap_world.hpp"
+
+using namespace wharf::test;
+using nlohmann::json;
+
+namespace {
+
+json gc_conf(json conf, const attachment& a) {
+    conf["cni.dev/valid-attachments"] = json::array({{{"containerID", a.id}, {"ifname", a.ifname}}});
+    return conf;
+}
+
+run_result gc(const portmap_world& pw, const std::string& plugin, const json& conf) {
+    cni_call call{.command = "GC", .path = pw.w.cni_path, .set_container_id = false, .set_ifname = false};
+    return run_plugin_in(pw.w.host.name(), plugin_path(plugin), call, conf.dump());
+}
+
+// The chain's GC, bridge first: what a runtime's GC of the network runs.
+void gc_network(const portmap_world& pw, const json& bridge_conf, const json& portmap_conf, const attachment& a) {
+    auto b = gc(pw, "bridge", gc_conf(bridge_conf, a));
+    CHECK_MESSAGE(b.exit_code == 0, b.out, b.err);
+    auto p = gc(pw, "portmap", gc_conf(portmap_conf, a));
+    CHECK_MESSAGE(p.exit_code == 0, p.out, p.err);
+}
+
+// The records under the test's private run directory (WHARF_RUN_DIR) for portmap.
+std::size_t portmap_records() {
+    std::size_t n = 0;
+    std::error_code ec;
+    const std::filesystem::path base = std::string(std::getenv("WHARF_RUN_DIR")) + "/portmap";
+    for (const auto& host : std::filesystem::directory_iterator(base, ec)) {
+        for (const auto& f : std::filesystem::directory_iterator(host.path() / "published", ec)) {
+            (void)f;
+            ++n;
+        }
+    }
+    return n;
+}
+
+struct published_world {
+    portmap_world pw;
+    json br;
+    json maps;
+    attachment a;
+
+    published_world(const std::string& network, unsigned host_port) {
+        br = pw.bridge_conf(network);
+        br["ipMasq"] = true;
+        br["cniVersion"] = "1.1.0";
+        maps = json::array({{{"hostPort", host_port}, {"containerPort", 80}, {"protocol", "tcp"}}});
+        a = pw.publish(br, "ctr-" + network, maps);
+        pw.listen(*a.ns, 80, "web-" + network);
+    }
+    const outside_world& out() { return pw.w.outside(); }
+    json portmap_conf() const {
+        json c = pw.portmap_conf(a.bridge_conf.value("name", ""), maps);
+        c["cniVersion"] = "1.1.0";
+        return c;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("after nft flush ruleset, GC makes the published port and the masquerade work again") {
+    published_world p("rpflush", 18401);
+    const auto& out = p.out();
+    REQUIRE(p.pw.tcp(out.ns.get(), out.host_ip, 18401) == "web-rpflush");
+    REQUIRE(pings(*p.a.ns, out.outside_ip));  // the outside has no route back: only the masquerade answers
+    CHECK(portmap_records() == 1);
+
+    p.pw.w.in_host("nft flush ruleset");
+    CHECK(p.pw.tcp(out.ns.get(), out.host_ip, 18401).empty());
+    CHECK_FALSE(pings(*p.a.ns, out.outside_ip));
+
+    gc_network(p.pw, p.br, p.portmap_conf(), p.a);
+    CHECK(p.pw.tcp(out.ns.get(), out.host_ip, 18401) == "web-rpflush");
+    CHECK(pings(*p.a.ns, out.outside_ip));
+    auto chk = p.pw.portmap("CHECK", p.pw.portmap_conf(p.a.bridge_conf.value("name", ""), p.maps, p.a.bridge_result), p.a);
+    CHECK_MESSAGE(chk.exit_code == 0, chk.out, chk.err);
+
+    // A second GC finds nothing missing and changes nothing.
+    const std::string before = p.pw.w.ruleset();
+    gc_network(p.pw, p.br, p.portmap_conf(), p.a);
+    CHECK(p.pw.w.ruleset() == before);
+
+    CHECK(p.pw.portmap("DEL", p.portmap_conf(), p.a).exit_code == 0);
+    CHECK(portmap_records() == 0);
+    CHECK(p.pw.w.run("DEL", p.br, p.a.ns->path(), p.a.id).exit_code == 0);
+}
+
+TEST_CASE("after only portmap's table, or only one map element, is deleted, GC publishes the port again") {
+    published_world p("rptable", 18402);
+    const auto& out = p.out();
+    REQUIRE(p.pw.tcp(out.ns.get(), out.host_ip, 18402) == "web-rptable");
+
+    p.pw.w.in_host("nft delete table inet wharf_portmap");
+    CHECK(p.pw.tcp(out.ns.get(), out.host_ip, 18402).empty());
+    gc_network(p.pw, p.br, p.portmap_conf(), p.a);
+    CHECK(p.pw.tcp(out.ns.get(), out.host_ip, 18402) == "web-rptable");
+
+    const std::string element = "tcp . 0.0.0.0 . 18402 : " + p.a.ip4 + " . 80";
+    REQUIRE(p.pw.elements("ports4") == std::vector<std::string>{element});
+    p.pw.w.in_host("nft delete element inet wharf_portmap ports4 '{ tcp . 0.0.0.0 . 18402 }'");
+    CHECK(p.pw.elements("ports4").empty());
+    CHECK(p.pw.tcp(out.ns.get(), out.host_ip, 18402).empty());
+    gc_network(p.pw, p.br, p.portmap_conf(), p.a);
+    CHECK(p.pw.elements("ports4") == std::vector<std::string>{element});
+    CHECK(p.pw.tcp(out.ns.get(), out.host_ip, 18402) == "web-rptable");
+
+    CHECK(p.pw.portmap("DEL", p.portmap_conf(), p.a).exit_code == 0);
+    CHECK(p.pw.w.run("DEL", p.br, p.a.ns->path(), p.a.id).exit_code == 0);
+}
+
+TEST_CASE("GC with the attachment no longer valid withdraws its ports and drops its record; nothing is restored") {
+    published_world p("rpstale", 18403);
+    const auto& out = p.out();
+    REQUIRE(portmap_records() == 1);
+    json none = p.portmap_conf();
+    none["cni.dev/valid-attachments"] = json::array();
+    p.pw.w.in_host("nft flush ruleset");
+    auto res = gc(p.pw, "portmap", none);
+    CHECK_MESSAGE(res.exit_code == 0, res.out, res.err);
+    CHECK(portmap_records() == 0);
+    CHECK(p.pw.table().find("18403") == std::string::npos);
+    CHECK(p.pw.tcp(out.ns.get(), out.host_ip, 18403).empty());
+    CHECK(p.pw.w.run("DEL", p.br, p.a.ns->path(), p.a.id).exit_code == 0);
+}
