@@ -1,5 +1,5 @@
 // wharf add|check|del NET NETNS, wharf gc NET, wharf status NET: cnitool's commands and environment,
-// run by cli::runtime.
+// run by cli::runtime; wharf reconcile [NET...]: gc of every network, for the repair it makes.
 #include <unistd.h>
 
 #include <cstdio>
@@ -75,18 +75,47 @@ int run_del(const args& a, const settings& s) {
     return 0;
 }
 
-int run_gc(const args& a, const settings& s) {
-    if (a.positional.empty() || a.positional.size() > 2)
-        throw failure(exit_code::usage, "expected NET (and, as cnitool accepts, an ignored NETNS)");
-    auto list = load_network(s.conf_dir, a.positional[0]);
-    auto rtm = make_runtime(s);
-    // Valid: the cached attachments whose namespace still exists. The rest are DELeted.
+// GC of one network. Valid: the cached attachments whose namespace still exists; the rest are DELeted.
+// The plugins make again what the valid ones rely on and nftables lost. Prints what was kept.
+void gc_network(runtime& rtm, const network_list& list, const char* verb) {
     std::vector<gc_attachment> valid;
     std::error_code ec;
     for (const auto& e : rtm.cache().attachments())
         if (e.network == list.name && !e.netns.empty() && fs::exists(e.netns, ec)) valid.push_back({e.container_id, e.ifname});
     rtm.gc(list, valid);
-    std::printf("gc %s: %zu attachment%s kept\n", list.name.c_str(), valid.size(), valid.size() == 1 ? "" : "s");
+    std::printf("%s %s: %zu attachment%s kept\n", verb, list.name.c_str(), valid.size(), valid.size() == 1 ? "" : "s");
+}
+
+int run_gc(const args& a, const settings& s) {
+    if (a.positional.empty() || a.positional.size() > 2)
+        throw failure(exit_code::usage, "expected NET (and, as cnitool accepts, an ignored NETNS)");
+    auto list = load_network(s.conf_dir, a.positional[0]);
+    auto rtm = make_runtime(s);
+    gc_network(rtm, list, "gc");
+    return 0;
+}
+
+// Every named network (all of the directory's when none is named) gets gc_network; one failing does
+// not stop the others, and the command fails if any did.
+int run_reconcile(const args& a, const settings& s) {
+    std::vector<network_list> lists;
+    if (a.positional.empty()) {
+        for (auto& entry : load_all(s.conf_dir))
+            if (entry.list && !entry.shadowed) lists.push_back(std::move(*entry.list));
+    } else {
+        for (const auto& name : a.positional) lists.push_back(load_network(s.conf_dir, name));
+    }
+    auto rtm = make_runtime(s);
+    std::string failed;
+    for (const auto& list : lists) {
+        try {
+            gc_network(rtm, list, "reconcile");
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "wharf reconcile %s: %s\n", list.name.c_str(), e.what());
+            failed += (failed.empty() ? "" : ", ") + list.name;
+        }
+    }
+    if (!failed.empty()) throw failure(exit_code::failed, "could not reconcile " + failed, "the errors are above");
     return 0;
 }
 
@@ -122,6 +151,11 @@ std::vector<command> cni_commands() {
          "Then (spec 1.1.0+, unless disableGC) each plugin gets GC with cni.dev/valid-attachments.",
          {}, run_gc},
         {"status", "NET", "ask every plugin whether it is ready (spec 1.1.0+)", "", {}, run_status},
+        {"reconcile", "[NET...]", "gc every network (or those named): make again what running containers lost",
+         "For hosts without wharfd: after the firewall was flushed or reloaded, GC of each network with its\n"
+         "valid attachments (as gc) makes the plugins publish their ports and masquerade again from\n"
+         "their records, and DELs the attachments whose namespace is gone.",
+         {}, run_reconcile},
     };
 }
 

@@ -290,3 +290,39 @@ TEST_CASE("inspect --dot and net inspect --dot draw the kernel's bridge and veth
         CHECK(svg.find(veth) != std::string::npos);
     }
 }
+
+TEST_CASE("reconcile: after nft flush ruleset, the running sandbox's published port and masquerade are back") {
+    cli_env e;
+    const std::string bridge = unique_name("wcr"), subnet = unique_subnet_v4();
+    // Spec 1.1.0, so that the runtime sends GC (reconcile is GC of every network).
+    std::ofstream(e.dir + "/conf/30-rp.conflist") << json{
+        {"cniVersion", "1.1.0"}, {"name", "rp"},
+        {"plugins", json::array({{{"type", "bridge"}, {"bridge", bridge}, {"isGateway", true}, {"ipMasq", true},
+                                  {"ipam", {{"type", "host-local"}, {"dataDir", e.dir + "/ipam"},
+                                            {"ranges", json::array({json::array({{{"subnet", subnet}}})})}}}},
+                                 {{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}}})}};
+    int rc = -1;
+    auto out = e.wharf("run " + e.name("a") + " --net rp -p 18404:80/tcp", &rc);
+    REQUIRE_MESSAGE(rc == 0, out);
+    auto ruleset = [&] { return run_shell(e.in_host() + "nft list ruleset"); };
+    const std::string masq = "masq-" + subnet.substr(0, subnet.find('/')) + "_" + subnet.substr(subnet.find('/') + 1);
+    REQUIRE(ruleset().find("18404") != std::string::npos);
+    REQUIRE(ruleset().find(masq) != std::string::npos);
+
+    run_shell(e.in_host() + "nft flush ruleset");
+    CHECK(ruleset().find("18404") == std::string::npos);
+    out = e.wharf("reconcile", &rc);
+    CHECK_MESSAGE(rc == 0, out);
+    CHECK(out.find("reconcile rp: 1 attachment kept") != std::string::npos);
+    CHECK(out.find("reconcile br: 0 attachments kept") != std::string::npos);
+    const std::string after = ruleset();
+    CHECK_MESSAGE(after.find("18404") != std::string::npos, after);
+    CHECK(after.find(masq) != std::string::npos);
+    CHECK(e.wharf("reconcile nope", &rc).find("no net configuration with name \"nope\"") != std::string::npos);
+    CHECK(rc != 0);
+
+    e.wharf("sandbox rm " + e.name("a"), &rc);
+    CHECK(rc == 0);
+    CHECK(ruleset().find("18404") == std::string::npos);
+    run_shell("ip -n " + e.host.name() + " link del " + bridge + " 2>/dev/null");
+}
