@@ -178,6 +178,13 @@ std::vector<std::string> restore_network(lazy_nft_socket& sock, const shared_sta
     return nft::restore_pieces(sock, state, kept, store);
 }
 
+std::vector<std::string> restore_recorded() {
+    const auto state = shared_state::existing(state_owner);
+    if (!state) return {};
+    lazy_nft_socket sock;
+    return restore_network(sock, *state, [](const std::string&) { return true; });
+}
+
 void verify_network(netlink::socket& sock, const shared_state& state, const std::string& tag,
                     const network_pieces& pieces) {
     nft::verify_pieces(sock, state, tag, pieces.names(), store, "table inet " + std::string(layout::table_name));

@@ -50,6 +50,9 @@ std::size_t collect_network(lazy_nft_socket& sock, const shared_state& state,
 // flushed ruleset); returns their names.
 std::vector<std::string> restore_network(lazy_nft_socket& sock, const shared_state& state,
                                          const std::function<bool(const std::string& tag)>& kept);
+// The agent's repair (wharfd): restore_network for every attachment recorded in this network
+// namespace's state, of any network; returns the pieces made again.
+std::vector<std::string> restore_recorded();
 // CHECK: throws cni::error naming the first piece that is missing or does not count `tag` as a user.
 void verify_network(netlink::socket& sock, const shared_state& state, const std::string& tag,
                     const network_pieces& pieces);

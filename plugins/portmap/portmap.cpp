@@ -67,7 +67,7 @@ bool restore(netlink::socket& sock, const attachment_record& r, const std::strin
         verify(sock, conf, tag);
         return false;
     } catch (const cni::error& missing) {
-        log::info("GC: {} of container {}: {}; publishing again", missing.what(), r.container_id, missing.details());
+        log::info("{} of container {}: {}; publishing again", missing.what(), r.container_id, missing.details());
     }
     apply(sock, conf, tag);
     return true;
@@ -170,6 +170,25 @@ void gc(const cni::context& ctx) {
         throw cni::error(cni::code::internal, "GC of network " + ctx.conf.name + " could not restore every published port",
                          details);
     }
+}
+
+std::size_t restore_recorded() {
+    const auto state = sys::shared_state::existing(state_owner);
+    if (!state) return 0;
+    const auto lock = state->lock(sys::lock_kind::exclusive);
+    std::optional<netlink::socket> sock;
+    std::size_t restored = 0;
+    for (const auto& tag : record_tags(*state)) {
+        const auto record = load_record(*state, tag);
+        if (!record) continue;
+        try {
+            if (!sock) sock = netlink::socket::open(NETLINK_NETFILTER);
+            if (restore(*sock, *record, tag)) ++restored;
+        } catch (const std::exception& e) {
+            log::error("cannot publish the ports of container {} again: {}", record->container_id, e.what());
+        }
+    }
+    return restored;
 }
 
 }  // namespace wharf::portmap

@@ -12,5 +12,9 @@ void del(const cni::context& ctx);
 void check(const cni::context& ctx);
 void status(const cni::context& ctx);
 void gc(const cni::context& ctx);
+// The agent's repair (wharfd), in the calling thread's network namespace: every attachment with a
+// record is published again if CHECK's verification finds something of it missing. Returns how
+// many were; one that cannot be is logged and the others still are.
+std::size_t restore_recorded();
 
 }  // namespace wharf::portmap

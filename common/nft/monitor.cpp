@@ -1,0 +1,45 @@
+#include "nft/monitor.hpp"
+
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
+
+#include "base/os_error.hpp"
+
+namespace wharf::nft {
+
+monitor monitor::open() {
+    unique_fd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_NETFILTER));
+    if (!fd) throw_errno("open a netfilter netlink socket for nftables notifications");
+    const sockaddr_nl addr{.nl_family = AF_NETLINK, .nl_pad = 0, .nl_pid = 0, .nl_groups = 0};
+    if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
+        throw_errno("bind the nftables notification socket");
+    const int group = NFNLGRP_NFTABLES;
+    if (::setsockopt(fd.get(), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) != 0)
+        throw_errno("subscribe to nftables notifications (NFNLGRP_NFTABLES)");
+    return monitor(std::move(fd));
+}
+
+bool monitor::drain() {
+    std::array<char, 16384> buf;
+    bool changed = false;
+    for (;;) {
+        const ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), MSG_TRUNC);
+        if (n >= 0) {
+            changed = true;
+            continue;
+        }
+        if (errno == EINTR) continue;
+        if (errno == ENOBUFS) {  // notifications were dropped: something changed
+            changed = true;
+            continue;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return changed;
+        throw_errno("read nftables notifications");
+    }
+}
+
+}  // namespace wharf::nft
