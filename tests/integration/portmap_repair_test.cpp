@@ -2,14 +2,21 @@
 // deleting only portmap's table, after deleting one map element, a GC of the network (bridge, then
 // portmap, as a runtime runs the chain's GC) makes the published port and the egress masquerade work
 // again with no ADD, from the plugins' records. GC also drops the records of the attachments that are
-// no longer valid.
+// no longer valid. With wharfd running in the host, the same repairs happen by themselves.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
 #include <string>
+#include <thread>
 
 #include "json/json.hpp"
+#include "support/background_process.hpp"
 #include "support/portmap_world.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace wharf::test;
 using nlohmann::json;
@@ -69,6 +76,24 @@ struct published_world {
         return c;
     }
 };
+
+std::string read_all(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// Polls `done` every 50 ms for up to `limit`; whether it became true. (The repair is asked of the
+// agent within one second; the limit is wider so a loaded machine does not fail the test.)
+bool within(std::chrono::milliseconds limit, const std::function<bool()>& done) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+        if (done()) return true;
+        if (std::chrono::steady_clock::now() > end) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
 
 }  // namespace
 
@@ -134,5 +159,39 @@ TEST_CASE("GC with the attachment no longer valid withdraws its ports and drops 
     CHECK(portmap_records() == 0);
     CHECK(p.pw.table().find("18403") == std::string::npos);
     CHECK(p.pw.tcp(out.ns.get(), out.host_ip, 18403).empty());
+    CHECK(p.pw.w.run("DEL", p.br, p.a.ns->path(), p.a.id).exit_code == 0);
+}
+
+TEST_CASE("wharfd in the host repairs by itself: after nft flush ruleset and after one map element is deleted") {
+    published_world p("rpagent", 18405);
+    const auto& out = p.out();
+    REQUIRE(p.pw.tcp(out.ns.get(), out.host_ip, 18405) == "web-rpagent");
+    temp_dir dir("wharfd-test");
+    const std::string log = dir.path() + "/wharfd.log";
+    background_process agent({std::string(WHARF_BIN_DIR) + "/wharfd", "--log-level", "debug"}, log, p.pw.w.host.path());
+    REQUIRE_MESSAGE(within(std::chrono::seconds(10), [&] { return read_all(log).find("watching nftables") != std::string::npos; }),
+                    read_all(log));
+
+    p.pw.w.in_host("nft flush ruleset");
+    const auto flushed = std::chrono::steady_clock::now();
+    CHECK_MESSAGE(within(std::chrono::seconds(5), [&] { return p.pw.tcp(out.ns.get(), out.host_ip, 18405) == "web-rpagent"; }),
+                  read_all(log));
+    MESSAGE("published port back after ",
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - flushed).count(), " ms");
+    CHECK(within(std::chrono::seconds(5), [&] { return pings(*p.a.ns, out.outside_ip); }));
+
+    p.pw.w.in_host("nft delete element inet wharf_portmap ports4 '{ tcp . 0.0.0.0 . 18405 }'");
+    CHECK(within(std::chrono::seconds(5), [&] { return p.pw.elements("ports4").size() == 1; }));
+    CHECK(p.pw.tcp(out.ns.get(), out.host_ip, 18405) == "web-rpagent");
+    const std::string text = read_all(log);
+    CHECK_MESSAGE(text.find("published the ports of 1 attachment again") != std::string::npos, text);
+    CHECK(text.find("restored the bridge plugin's masq-") != std::string::npos);
+
+    // After DEL, nothing of the attachment comes back.
+    CHECK(p.pw.portmap("DEL", p.portmap_conf(), p.a).exit_code == 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(p.pw.elements("ports4").empty());
+    agent.stop();
+    CHECK_FALSE(agent.running());
     CHECK(p.pw.w.run("DEL", p.br, p.a.ns->path(), p.a.id).exit_code == 0);
 }
