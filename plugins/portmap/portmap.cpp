@@ -48,16 +48,6 @@ void apply(netlink::socket& sock, const portmap_conf& conf, const std::string& t
     flush_conntrack(published);
 }
 
-// The attachment's config as its ADD read it, from its record.
-portmap_conf recorded_conf(const attachment_record& r) {
-    cni::request req;
-    req.cmd = cni::command::add;
-    req.container_id = r.container_id;
-    req.ifname = r.ifname;
-    req.netns = r.netns;
-    return parse_portmap_conf(cni::parse_net_conf(r.config, cni::command::add), req);
-}
-
 // GC's repair of one valid attachment: when CHECK would fail (its elements, a map, the table are
 // gone), it publishes again what its record says. Returns whether it had to.
 bool restore(netlink::socket& sock, const attachment_record& r, const std::string& tag) {

@@ -1,5 +1,7 @@
 #include "record.hpp"
 
+#include "cni/config.hpp"
+#include "cni/env.hpp"
 #include "json/json.hpp"
 #include "sys/record_dir.hpp"
 
@@ -42,5 +44,14 @@ std::optional<attachment_record> load_record(const sys::shared_state& state, con
 void drop_record(const sys::shared_state& state, const std::string& tag) { records(state).drop(tag); }
 
 std::vector<std::string> record_tags(const sys::shared_state& state) { return records(state).tags(); }
+
+portmap_conf recorded_conf(const attachment_record& r) {
+    cni::request req;
+    req.cmd = cni::command::add;
+    req.container_id = r.container_id;
+    req.ifname = r.ifname;
+    req.netns = r.netns;
+    return parse_portmap_conf(cni::parse_net_conf(r.config, cni::command::add), req);
+}
 
 }  // namespace wharf::portmap

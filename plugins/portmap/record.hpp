@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "portmap_conf.hpp"
 #include "sys/shared_state.hpp"
 
 namespace wharf::portmap {
@@ -29,5 +30,8 @@ void save_record(const sys::shared_state& state, const std::string& tag, const a
 std::optional<attachment_record> load_record(const sys::shared_state& state, const std::string& tag);
 void drop_record(const sys::shared_state& state, const std::string& tag);
 std::vector<std::string> record_tags(const sys::shared_state& state);
+// The attachment's config as its ADD parsed it. Throws cni::error when the record's config is not
+// one (a record written by hand, or by a plugin that read configs differently).
+portmap_conf recorded_conf(const attachment_record& record);
 
 }  // namespace wharf::portmap
