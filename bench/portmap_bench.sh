@@ -19,6 +19,8 @@ ip netns add "$host"
 tmp=$(mktemp -d /tmp/wharf-portmap-bench-XXXXXX)
 cleanup() { ip netns del "$host" 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT INT TERM
+# portmap's records of what each attachment published go with the bench, not into /run/wharf.
+export WHARF_RUN_DIR="$tmp/run"
 # The container addresses are routed through a veth, as they would be through a bridge.
 ip -n "$host" link add wbench0 type veth peer name wbench1
 ip -n "$host" link set wbench1 up
