@@ -1,5 +1,6 @@
 #include "portmap.hpp"
 
+#include <functional>
 #include <set>
 
 #include "cni/error.hpp"
@@ -61,6 +62,31 @@ bool restore(netlink::socket& sock, const attachment_record& r, const std::strin
     }
     apply(sock, conf, tag);
     return true;
+}
+
+struct restored_records {
+    std::size_t restored = 0;
+    std::vector<std::string> failed;  // "<container>: <why>", each logged
+};
+
+// restore() for every recorded attachment `wanted` names. Hold the state's lock exclusively.
+restored_records restore_records(const sys::shared_state& state, netlink::socket& sock,
+                                 const std::function<bool(const std::string& tag)>& wanted) {
+    restored_records out;
+    for (const auto& tag : record_tags(state)) {
+        if (!wanted(tag)) continue;
+        const auto record = load_record(state, tag);
+        if (!record) continue;
+        try {
+            if (!restore(sock, *record, tag)) continue;
+            log::info("published the ports of container {} again", record->container_id);
+            ++out.restored;
+        } catch (const std::exception& e) {
+            log::error("cannot publish the ports of container {} again: {}", record->container_id, e.what());
+            out.failed.push_back(record->container_id + ": " + e.what());
+        }
+    }
+    return out;
 }
 
 }  // namespace
@@ -138,25 +164,12 @@ void gc(const cni::context& ctx) {
     touched_ports withdrawn = withdraw(sock, stale);
     flush_conntrack(withdrawn);
     if (!state) return;
-    std::vector<std::string> failed;
-    for (const auto& tag : record_tags(*state)) {
-        if (stale(tag)) {
-            drop_record(*state, tag);
-            continue;
-        }
-        if (!valid.contains(tag)) continue;  // another network's
-        const auto record = load_record(*state, tag);
-        if (!record) continue;
-        try {
-            if (restore(sock, *record, tag)) log::info("GC: published the ports of container {} again", record->container_id);
-        } catch (const std::exception& e) {
-            log::error("GC: cannot publish the ports of container {} again: {}", record->container_id, e.what());
-            failed.push_back(record->container_id + ": " + e.what());
-        }
-    }
-    if (!failed.empty()) {
+    for (const auto& tag : record_tags(*state))
+        if (stale(tag)) drop_record(*state, tag);
+    const restored_records outcome = restore_records(*state, sock, [&](const std::string& tag) { return valid.contains(tag); });
+    if (!outcome.failed.empty()) {
         std::string details;
-        for (const auto& f : failed) details += (details.empty() ? "" : "; ") + f;
+        for (const auto& f : outcome.failed) details += (details.empty() ? "" : "; ") + f;
         throw cni::error(cni::code::internal, "GC of network " + ctx.conf.name + " could not restore every published port",
                          details);
     }
@@ -166,19 +179,8 @@ std::size_t restore_recorded() {
     const auto state = sys::shared_state::existing(state_owner);
     if (!state) return 0;
     const auto lock = state->lock(sys::lock_kind::exclusive);
-    std::optional<netlink::socket> sock;
-    std::size_t restored = 0;
-    for (const auto& tag : record_tags(*state)) {
-        const auto record = load_record(*state, tag);
-        if (!record) continue;
-        try {
-            if (!sock) sock = netlink::socket::open(NETLINK_NETFILTER);
-            if (restore(*sock, *record, tag)) ++restored;
-        } catch (const std::exception& e) {
-            log::error("cannot publish the ports of container {} again: {}", record->container_id, e.what());
-        }
-    }
-    return restored;
+    auto sock = netlink::socket::open(NETLINK_NETFILTER);
+    return restore_records(*state, sock, [](const std::string&) { return true; }).restored;
 }
 
 }  // namespace wharf::portmap
