@@ -2,16 +2,17 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <climits>
 #include <optional>
-#include <random>
 
 #include "base/os_error.hpp"
 #include "netlink/ack.hpp"
@@ -108,8 +109,9 @@ socket::socket(unique_fd fd, std::uint32_t port_id)
     : fd_(std::move(fd)), port_id_(port_id), buffer_(initial_buffer), received_(ack_slots) {
     // A random start keeps a descriptor's replies to an earlier user (one handed to adopt) from
     // passing for ours; within the socket every request takes the next number.
-    std::random_device random;
-    seq_ = random();
+    // getrandom, not std::random_device: that one probes the CPU (cpuid, a VM exit) on every start.
+    if (::getrandom(&seq_, sizeof seq_, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof seq_))
+        seq_ = static_cast<std::uint32_t>(::getpid()) << 16;
 }
 
 socket socket::open(int protocol) {
@@ -136,6 +138,12 @@ socket socket::adopt(unique_fd fd, int protocol) {
     std::uint32_t port_id = bound_port(fd.get(), what);
     if (port_id == 0) port_id = bind_port(fd.get(), what);
     return socket(std::move(fd), port_id);
+}
+
+socket socket::borrowed(unique_fd fd, int protocol, unique_fd lease) {
+    socket sock = adopt(std::move(fd), protocol);
+    sock.lease_ = std::move(lease);
+    return sock;
 }
 
 std::uint32_t socket::next_seq() noexcept {
@@ -215,7 +223,7 @@ std::span<const socket::datagram> socket::receive(std::size_t slots, bool wait, 
     }
 }
 
-socket::replies socket::collect(std::uint32_t seq, const std::string& what, bool until_done) {
+socket::replies socket::collect(std::uint32_t seq, const std::string& what, bool until_done, bool missing_ok) {
     replies out;
     bool done = false;
     std::optional<ack> refusal;
@@ -262,14 +270,15 @@ socket::replies socket::collect(std::uint32_t seq, const std::string& what, bool
             if (done) break;
         }
     }
-    if (refusal) throw error(refusal->err, what, refusal->extack);
+    if (refusal && missing_ok && refusal->err == ENOENT) out.missing = true;
+    else if (refusal) throw error(refusal->err, what, refusal->extack);
     return out;
 }
 
-socket::replies socket::read(message& msg, const std::string& what, bool until_done) {
+socket::replies socket::read(message& msg, const std::string& what, bool until_done, bool missing_ok) {
     for (int attempt = 1;; ++attempt) {
-        replies got = collect(send(msg, what), what, until_done);
-        if (!got.interrupted && !got.truncated) return got;
+        replies got = collect(send(msg, what), what, until_done, missing_ok);
+        if (got.missing || (!got.interrupted && !got.truncated)) return got;
         if (attempt == max_read_attempts) {
             if (got.interrupted)
                 throw error(EINTR, what + " (dump interrupted " + std::to_string(max_read_attempts) + " times)");
@@ -287,6 +296,14 @@ void socket::request(message& msg, const std::string& what) {
 message socket::get(message& msg, const std::string& what) {
     msg.header().nlmsg_flags |= NLM_F_ACK;
     replies got = read(msg, what, false);
+    if (got.messages.empty()) throw error(ENODATA, what, "no reply before the ACK");
+    return std::move(got.messages.front());
+}
+
+std::optional<message> socket::find(message& msg, const std::string& what) {
+    msg.header().nlmsg_flags |= NLM_F_ACK;
+    replies got = read(msg, what, false, true);
+    if (got.missing) return std::nullopt;
     if (got.messages.empty()) throw error(ENODATA, what, "no reply before the ACK");
     return std::move(got.messages.front());
 }

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -37,6 +38,9 @@ public:
     // Takes over a netlink socket of `protocol` opened elsewhere (e.g. inside another namespace),
     // binding it if it is not bound yet. Anything else is refused with EPROTOTYPE.
     static socket adopt(unique_fd fd, int protocol);
+    // As adopt, for a socket lent by another process: `lease` (the connection to the lender) is
+    // closed after the socket, which tells the lender it has the socket back.
+    static socket borrowed(unique_fd fd, int protocol, unique_fd lease);
 
     socket(socket&&) noexcept = default;
     socket& operator=(socket&&) noexcept = default;
@@ -54,6 +58,10 @@ public:
     // Sends `msg` with NLM_F_ACK and returns the one reply it expects (RTM_GETLINK by name gives
     // an RTM_NEWLINK). Throws netlink::error on refusal, or if no reply came before the ACK.
     message get(message& msg, const std::string& what);
+    // As get, when the object may not exist: the kernel's ENOENT gives nullopt, not an exception.
+    // (A static binary's first throw costs a millisecond or two sorting its unwind tables; a lookup
+    // that misses on every ADD must not pay that.)
+    std::optional<message> find(message& msg, const std::string& what);
     // Sends `msg` with NLM_F_DUMP and collects every reply until NLMSG_DONE. An interrupted dump
     // (NLM_F_DUMP_INTR) is restarted from scratch, up to 5 attempts, so `on_reply` runs only on a
     // consistent snapshot, after the dump has completed.
@@ -92,16 +100,19 @@ private:
         std::vector<message> messages;
         bool interrupted = false;  // some reply carried NLM_F_DUMP_INTR
         bool truncated = false;    // a reply did not fit the buffer (which grows for the next read)
+        bool missing = false;      // the kernel answered ENOENT and the caller tolerates it
     };
     // Reads the replies to `seq` until its ACK (or, with `until_done`, NLMSG_DONE), keeping copies
     // of the data messages; throws netlink::error on a refusal.
-    replies collect(std::uint32_t seq, const std::string& what, bool until_done);
+    // With `missing_ok`, ENOENT sets `missing` instead of throwing.
+    replies collect(std::uint32_t seq, const std::string& what, bool until_done, bool missing_ok = false);
     // Sends a read (a get, or a dump with `until_done`) and collects its replies; sends it again,
     // up to 5 attempts in all, while the dump was interrupted or a reply did not fit.
-    replies read(message& msg, const std::string& what, bool until_done);
+    replies read(message& msg, const std::string& what, bool until_done, bool missing_ok = false);
     // Grows the kernel's receive buffer to hold `acks` ACKs and a reply.
     void reserve(std::size_t acks);
 
+    unique_fd lease_;  // declared before fd_, so closed after it
     unique_fd fd_;
     std::uint32_t port_id_ = 0;
     std::uint32_t seq_ = 0;

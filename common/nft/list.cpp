@@ -25,7 +25,8 @@ namespace {
 template <typename Item>
 using parser = std::function<void(const nlmsghdr&, std::vector<Item>&)>;
 
-enum class read_kind { get, dump };
+// find: a get that may miss (ENOENT gives no item, without an exception).
+enum class read_kind { get, find, dump };
 
 // Every read goes this way: one request of `type` (its attributes added by `build`), a get or a
 // dump (retried by the socket when interrupted), and what `parse` makes of each reply. The
@@ -39,6 +40,8 @@ std::vector<Item> request(netlink::socket& sock, std::uint8_t type, family fam, 
     try {
         if (kind == read_kind::dump) {
             sock.dump(req, what, [&](const nlmsghdr& m) { parse(m, out); });
+        } else if (kind == read_kind::find) {
+            if (const auto reply = sock.find(req, what)) parse(reply->header(), out);
         } else {
             const netlink::message reply = sock.get(req, what);
             parse(reply.header(), out);
@@ -136,17 +139,12 @@ std::vector<table_info> list_tables(netlink::socket& sock, family fam) {
 
 std::optional<table_info> find_table(netlink::socket& sock, family fam, std::string_view table_name) {
     const std::string what = "get table " + std::string(name(fam)) + " " + std::string(table_name);
-    try {
-        auto found = request<table_info>(
-            sock, NFT_MSG_GETTABLE, fam, read_kind::get, what,
-            [&](nlmsghdr* nlh) { detail::put_table(nlh, table{fam, std::string(table_name)}); },
-            [&](const nlmsghdr& m, std::vector<table_info>& out) { out.push_back(parse_table(m, what)); });
-        if (found.empty()) return std::nullopt;
-        return found.front();
-    } catch (const error& e) {
-        if (e.code_value() == ENOENT) return std::nullopt;
-        throw;
-    }
+    auto found = request<table_info>(
+        sock, NFT_MSG_GETTABLE, fam, read_kind::find, what,
+        [&](nlmsghdr* nlh) { detail::put_table(nlh, table{fam, std::string(table_name)}); },
+        [&](const nlmsghdr& m, std::vector<table_info>& out) { out.push_back(parse_table(m, what)); });
+    if (found.empty()) return std::nullopt;
+    return found.front();
 }
 
 std::vector<chain_info> list_chains(netlink::socket& sock, family fam, std::string_view table) {
@@ -237,21 +235,16 @@ std::vector<element> list_elements(netlink::socket& sock, const set_ref& s) {
 std::optional<element> find_element(netlink::socket& sock, const set_ref& s, const bytes& key) {
     const std::string what = "get element " + std::string(name(s.fam)) + " " + s.table + " " + s.name;
     const element wanted{.key = key};
-    try {
-        auto found = request<element>(
-            sock, NFT_MSG_GETSETELEM, s.fam, read_kind::get, what,
-            [&](nlmsghdr* nlh) { detail::put_elements(nlh, s, std::span<const element>(&wanted, 1)); },
-            [&](const nlmsghdr& m, std::vector<element>& out) {
-                detail::set_ptr parsed(detail::checked(nftnl_set_alloc()));
-                if (nftnl_set_elems_nlmsg_parse(&m, parsed.get()) < 0) bad_reply(what);
-                nftnl_set_elem_foreach(parsed.get(), take_element, &out);
-            });
-        if (found.empty()) return std::nullopt;
-        return std::move(found.front());
-    } catch (const error& e) {
-        if (e.code_value() == ENOENT) return std::nullopt;
-        throw;
-    }
+    auto found = request<element>(
+        sock, NFT_MSG_GETSETELEM, s.fam, read_kind::find, what,
+        [&](nlmsghdr* nlh) { detail::put_elements(nlh, s, std::span<const element>(&wanted, 1)); },
+        [&](const nlmsghdr& m, std::vector<element>& out) {
+            detail::set_ptr parsed(detail::checked(nftnl_set_alloc()));
+            if (nftnl_set_elems_nlmsg_parse(&m, parsed.get()) < 0) bad_reply(what);
+            nftnl_set_elem_foreach(parsed.get(), take_element, &out);
+        });
+    if (found.empty()) return std::nullopt;
+    return std::move(found.front());
 }
 
 }  // namespace wharf::nft
