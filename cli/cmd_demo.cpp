@@ -25,6 +25,7 @@
 #include "cli/result_view.hpp"
 #include "cli/sandbox_manager.hpp"
 #include "log/logging.hpp"
+#include "netlink/netfilter_socket.hpp"
 #include "net/prefix.hpp"
 #include "netlink/addr.hpp"
 #include "netlink/link.hpp"
@@ -66,7 +67,7 @@ bool link_exists(const std::string& name) {
 std::vector<std::string> wharf_tables() {
     std::vector<std::string> out;
     try {
-        auto sock = netlink::socket::open(NETLINK_NETFILTER);
+        auto sock = netlink::netfilter_socket();
         for (const auto& t : nft::list_tables(sock))
             if (t.name.rfind("wharf", 0) == 0) out.push_back(std::to_string(static_cast<int>(t.fam)) + "/" + t.name);
     } catch (const std::exception&) {
@@ -75,7 +76,7 @@ std::vector<std::string> wharf_tables() {
 }
 
 void remove_new_tables(const std::vector<std::string>& before) {
-    auto sock = netlink::socket::open(NETLINK_NETFILTER);
+    auto sock = netlink::netfilter_socket();
     for (const auto& t : nft::list_tables(sock)) {
         std::string key = std::to_string(static_cast<int>(t.fam)) + "/" + t.name;
         if (t.name.rfind("wharf", 0) != 0 || std::find(before.begin(), before.end(), key) != before.end()) continue;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "cni/error.hpp"
+#include "netlink/netfilter_socket.hpp"
 
 namespace wharf::nft {
 
@@ -26,7 +27,7 @@ void leave_locked(lazy_socket& sock, const sys::shared_state& state, const std::
 }  // namespace
 
 netlink::socket& lazy_socket::get() {
-    if (!sock_) sock_.emplace(netlink::socket::open(NETLINK_NETFILTER));
+    if (!sock_) sock_.emplace(netlink::netfilter_socket());
     return *sock_;
 }
 

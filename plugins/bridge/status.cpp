@@ -6,7 +6,7 @@
 #include "cni/ipam_exec.hpp"
 #include "commands.hpp"
 #include "netlink/link.hpp"
-#include "netlink/socket.hpp"
+#include "netlink/netfilter_socket.hpp"
 #include "nft/list.hpp"
 
 namespace wharf::bridge {
@@ -25,7 +25,7 @@ void status(const cni::context& ctx) {
         throw cni::error(cni::code::not_available, "rtnetlink does not answer", e.what());
     }
     try {
-        auto sock = netlink::socket::open(NETLINK_NETFILTER);
+        auto sock = netlink::netfilter_socket();
         nft::list_tables(sock, nft::family::inet);
     } catch (const std::exception& e) {
         throw cni::error(cni::code::not_available, "the nftables API does not answer", e.what());

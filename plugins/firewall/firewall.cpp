@@ -9,6 +9,7 @@
 #include "isolation.hpp"
 #include "layout.hpp"
 #include "legacy_forward.hpp"
+#include "netlink/netfilter_socket.hpp"
 #include "log/logging.hpp"
 #include "netlink/socket.hpp"
 #include "nft/list.hpp"
@@ -261,7 +262,7 @@ void check_forwarding_filter(netlink::socket& sock, const present_tables& tables
 void check(const cni::context& ctx) {
     const firewall_conf conf = parse_firewall_conf(ctx.conf, ctx.req.cmd);
     const std::string tag = attachment_tag(ctx);
-    auto sock = netlink::socket::open(NETLINK_NETFILTER);
+    auto sock = netlink::netfilter_socket();
     const auto tables = present_tables::read(sock);
     const std::string where = "table inet " + std::string(layout::table_name);
     const auto state_now = sys::shared_state::existing(state_owner);
@@ -292,7 +293,7 @@ void status(const cni::context& ctx) {
             throw cni::error(cni::code::not_available, "backend \"firewalld\": firewalld does not answer on the system bus", why);
     }
     try {
-        auto sock = netlink::socket::open(NETLINK_NETFILTER);
+        auto sock = netlink::netfilter_socket();
         nft::list_tables(sock, family::inet);
     } catch (const std::exception& e) {
         throw cni::error(cni::code::not_available, "the nftables API does not answer", e.what());

@@ -7,7 +7,7 @@
 #include "conntrack.hpp"
 #include "host_route.hpp"
 #include "log/logging.hpp"
-#include "netlink/socket.hpp"
+#include "netlink/netfilter_socket.hpp"
 #include "nft/list.hpp"
 #include "cni/owner_tag.hpp"
 #include "portmap_conf.hpp"
@@ -104,7 +104,7 @@ cni::result add(const cni::context& ctx) {
     const auto state = sys::shared_state::open(state_owner);
     const auto lock = state.lock(sys::lock_kind::shared);
     const std::string tag = attachment_tag(ctx);
-    auto sock = netlink::socket::open(NETLINK_NETFILTER);
+    auto sock = netlink::netfilter_socket();
     apply(sock, conf, tag);
     try {
         save_record(state, tag, {ctx.req.container_id, ctx.req.ifname, ctx.req.netns, ctx.stdin_data});
@@ -121,7 +121,7 @@ void del(const cni::context& ctx) {
     const auto state = sys::shared_state::existing(state_owner);
     std::optional<sys::file_lock> lock;
     if (state) lock = state->lock(sys::lock_kind::exclusive);
-    auto sock = netlink::socket::open(NETLINK_NETFILTER);
+    auto sock = netlink::netfilter_socket();
     touched_ports withdrawn = withdraw(sock, [&](const std::string& t) { return t == tag; });
     if (state) drop_record(*state, tag);
     // Also the UDP ports the runtime names, in case a previous DEL withdrew them but died before flushing.
@@ -138,14 +138,14 @@ void check(const cni::context& ctx) {
     if (!ctx.conf.prev_result)
         throw cni::error(cni::code::invalid_config, "portmap CHECK needs prevResult", "it is missing from the config");
     if (conf.mappings.empty()) return;
-    auto sock = netlink::socket::open(NETLINK_NETFILTER);
+    auto sock = netlink::netfilter_socket();
     verify(sock, conf, attachment_tag(ctx));
 }
 
 void status(const cni::context& ctx) {
     parse_portmap_conf(ctx.conf, ctx.req);
     try {
-        auto sock = netlink::socket::open(NETLINK_NETFILTER);
+        auto sock = netlink::netfilter_socket();
         nft::list_tables(sock, nft::family::inet);
     } catch (const std::exception& e) {
         throw cni::error(cni::code::not_available, "the nftables API does not answer", e.what());
@@ -160,7 +160,7 @@ void gc(const cni::context& ctx) {
     const auto state = sys::shared_state::existing(state_owner);
     std::optional<sys::file_lock> lock;
     if (state) lock = state->lock(sys::lock_kind::exclusive);
-    auto sock = netlink::socket::open(NETLINK_NETFILTER);
+    auto sock = netlink::netfilter_socket();
     touched_ports withdrawn = withdraw(sock, stale);
     flush_conntrack(withdrawn);
     if (!state) return;
@@ -179,7 +179,7 @@ std::size_t restore_recorded() {
     const auto state = sys::shared_state::existing(state_owner);
     if (!state) return 0;
     const auto lock = state->lock(sys::lock_kind::exclusive);
-    auto sock = netlink::socket::open(NETLINK_NETFILTER);
+    auto sock = netlink::netfilter_socket();
     return restore_records(*state, sock, [](const std::string&) { return true; }).restored;
 }
 
