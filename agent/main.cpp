@@ -4,6 +4,7 @@
 // the same without it. Logs go to stderr.
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -15,9 +16,12 @@
 
 #include "base/os_error.hpp"
 #include "base/unique_fd.hpp"
+#include "lender.hpp"
 #include "log/logging.hpp"
+#include "netlink/netfilter_socket.hpp"
 #include "nft/monitor.hpp"
 #include "repair.hpp"
+#include "sys/dirs.hpp"
 
 namespace {
 
@@ -26,7 +30,8 @@ using namespace wharf;
 constexpr const char* usage =
     "usage: wharfd [--once] [--log-level LEVEL]\n"
     "Wharf's node agent: repairs what the plugins recorded (bridge masquerade and isolation, portmap's\n"
-    "published ports) whenever nftables changes in this network namespace.\n"
+    "published ports) whenever nftables changes in this network namespace, and lends the plugins\n"
+    "netfilter sockets on $WHARF_RUN_DIR/wharfd.sock so that their commits skip the kernel's RCU wait.\n"
     "  --once              repair once and exit (0 whether or not anything was missing)\n"
     "  --log-level LEVEL   trace, debug, info (default), warn, error\n"
     "State: $WHARF_RUN_DIR (default /run/wharf), as the plugins keep it.\n";
@@ -48,10 +53,21 @@ unique_fd stop_signals() {
     return fd;
 }
 
+// Every borrower holds one of our descriptors while it runs: allow as many as the hard limit does.
+void raise_descriptor_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 int serve() {
     auto signals = stop_signals();
     auto changes = nft::monitor::open();
-    log::info("wharfd: watching nftables (pid {})", getpid());
+    raise_descriptor_limit();
+    sys::make_directories(sys::run_dir(), 0755);
+    agent::lender lender(netlink::agent_socket_path());
+    log::info("wharfd: watching nftables, lending netfilter sockets on {} (pid {})", lender.path(), getpid());
     agent::repair_once();
     for (;;) {
         pollfd fds[2] = {{.fd = signals.get(), .events = POLLIN, .revents = 0},
@@ -69,10 +85,17 @@ int serve() {
             agent::repair_once();
             continue;
         }
-        // Let the burst end, then repair once for all of it. The repair's own commit notifies too:
-        // the next round's repair finds nothing missing and commits nothing, so it settles.
-        while (changes.drain()) std::this_thread::sleep_for(settle);
-        agent::repair_once();
+        // Let the burst end, then repair once for all of it, unless every change in it was a
+        // plugin's commit on a socket we lent (plugins change only what is theirs, and record it).
+        // The repair's own commit notifies too: the next round finds nothing missing and commits
+        // nothing, so it settles.
+        const auto lent = [&](std::uint32_t port) { return lender.pooled(port); };
+        bool foreign = false;
+        for (auto seen = changes.drain(lent); seen.any; seen = changes.drain(lent)) {
+            foreign = foreign || seen.foreign;
+            std::this_thread::sleep_for(settle);
+        }
+        if (foreign) agent::repair_once();
     }
 }
 
@@ -97,6 +120,7 @@ int main(int argc, char** argv) {
         }
     }
     log::configure("wharfd", "", level);
+    netlink::never_borrow();  // the agent's own commits use its own sockets
     try {
         if (once) {
             agent::repair_once();

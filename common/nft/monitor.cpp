@@ -23,21 +23,28 @@ monitor monitor::open() {
     return monitor(std::move(fd));
 }
 
-bool monitor::drain() {
+monitor::seen monitor::drain(const std::function<bool(std::uint32_t)>& ours) {
     std::array<char, 16384> buf;
-    bool changed = false;
+    seen out;
     for (;;) {
         const ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), MSG_TRUNC);
         if (n >= 0) {
-            changed = true;
+            out.any = true;
+            if (static_cast<std::size_t>(n) > buf.size()) {  // cut off: who committed the rest is unknown
+                out.foreign = true;
+                continue;
+            }
+            int len = static_cast<int>(n);
+            for (auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data()); NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len))
+                if (!ours || !ours(nlh->nlmsg_pid)) out.foreign = true;
             continue;
         }
         if (errno == EINTR) continue;
-        if (errno == ENOBUFS) {  // notifications were dropped: something changed
-            changed = true;
+        if (errno == ENOBUFS) {  // notifications were dropped: anything may have changed
+            out.any = out.foreign = true;
             continue;
         }
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return changed;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return out;
         throw_errno("read nftables notifications");
     }
 }
