@@ -1,0 +1,271 @@
+// wharfd lends the plugins netfilter sockets (netlink/netfilter_socket.hpp, agent/lender.cpp), so a
+// plugin that commits never releases one, and the kernel's RCU wait at release is off its path. The
+// agent and the plugins run in a throwaway host namespace with the test's private WHARF_RUN_DIR:
+// a lent socket comes back and is lent again (it is never released); a socket of another namespace
+// is never used; a portmap ADD borrows; killing the agent with SIGKILL in the middle of commits fails
+// no plugin call and loses no rule; a stopped (hung) agent delays a plugin by the lend timeout only;
+// 10,000 commits through lent sockets leave the agent's memory and descriptors flat.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "json/json.hpp"
+#include "netlink/netfilter_socket.hpp"
+#include "netns/netns.hpp"
+#include "nft/transaction.hpp"
+#include "support/background_process.hpp"
+#include "support/portmap_world.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace wharf;
+using namespace wharf::test;
+using nlohmann::json;
+
+namespace {
+
+std::string read_all(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+bool within(std::chrono::milliseconds limit, const std::function<bool()>& done) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+        if (done()) return true;
+        if (std::chrono::steady_clock::now() > end) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+// A field of /proc/<pid>/status in kB ("VmRSS").
+long status_kb(pid_t pid, const std::string& field) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
+    return -1;
+}
+
+std::size_t open_descriptors(pid_t pid) {
+    std::size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+        (void)e;
+        ++n;
+    }
+    return n;
+}
+
+// wharfd started in the world's host namespace, with the test's run directory; waits until it lends.
+struct agent_in_host {
+    temp_dir dir{"wharfd-lend"};
+    std::string log = dir.path() + "/wharfd.log";
+    background_process process;
+
+    explicit agent_in_host(const bridge_world& w)
+        : process({std::string(WHARF_BIN_DIR) + "/wharfd", "--log-level", "debug"}, log, w.host.path()) {
+        REQUIRE_MESSAGE(within(std::chrono::seconds(10), [&] { return text().find("lending netfilter sockets") != std::string::npos; }),
+                        text());
+    }
+    std::string text() const { return read_all(log); }
+};
+
+// Runs `fn` on a thread inside the namespace at `path` (the test's own thread stays where it is).
+void in_namespace(const std::string& path, const std::function<void()>& fn) {
+    std::exception_ptr failure;
+    std::thread t([&] {
+        try {
+            auto ns = netns::handle::open(path);
+            netns::guard in(ns);
+            fn();
+        } catch (...) {
+            failure = std::current_exception();
+        }
+    });
+    t.join();
+    if (failure) std::rethrow_exception(failure);
+}
+
+std::string table_name(const std::string& stem) { return stem + std::to_string(getpid()); }
+
+}  // namespace
+
+TEST_CASE("wharfd lends netfilter sockets of its namespace only, takes them back and lends the same one again") {
+    portmap_world pw;
+    agent_in_host agent(pw.w);
+    const std::string path = netlink::agent_socket_path();
+    struct stat st{};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    CHECK(S_ISSOCK(st.st_mode));
+    CHECK((st.st_mode & 0777) == 0600);
+
+    const std::string table = table_name("wrlend");
+    std::uint32_t first_port = 0;
+    in_namespace(pw.w.host.path(), [&] {
+        auto lent = netlink::borrow_netfilter_socket(path);
+        REQUIRE(lent.has_value());
+        first_port = lent->port_id();
+        nft::transaction tx{*lent};
+        tx.add(nft::table{nft::family::inet, table});
+        tx.commit();
+    });
+    CHECK(pw.w.in_host("nft list tables").find(table) != std::string::npos);
+
+    // The socket goes back when its borrower closes the connection; borrowing again gets it.
+    bool same_again = false;
+    in_namespace(pw.w.host.path(), [&] {
+        same_again = within(std::chrono::seconds(5), [&] {
+            auto lent = netlink::borrow_netfilter_socket(path);
+            return lent && lent->port_id() == first_port;
+        });
+        auto lent = netlink::borrow_netfilter_socket(path);
+        REQUIRE(lent.has_value());
+        nft::transaction tx{*lent};
+        tx.remove(nft::table{nft::family::inet, table});
+        tx.commit();
+    });
+    CHECK_MESSAGE(same_again, "the first socket was never lent again: ", agent.text());
+    CHECK(pw.w.in_host("nft list tables").find(table) == std::string::npos);
+
+    // From another namespace, the agent's socket (of the host sandbox) is refused by the client.
+    netns_sandbox elsewhere("wrlendx");
+    in_namespace(elsewhere.path(), [&] { CHECK_FALSE(netlink::borrow_netfilter_socket(path).has_value()); });
+    // With no agent at the path, nothing is borrowed and nothing waits.
+    in_namespace(pw.w.host.path(), [&] {
+        const auto start = std::chrono::steady_clock::now();
+        CHECK_FALSE(netlink::borrow_netfilter_socket(agent.dir.path() + "/nobody.sock").has_value());
+        CHECK(std::chrono::steady_clock::now() - start < netlink::lend_timeout);
+    });
+
+    // A second agent on the same run directory refuses to start; the first keeps lending.
+    background_process second({std::string(WHARF_BIN_DIR) + "/wharfd"}, agent.dir.path() + "/second.log", pw.w.host.path());
+    CHECK(within(std::chrono::seconds(10), [&] { return !second.running(); }));
+    CHECK(read_all(agent.dir.path() + "/second.log").find("another wharfd is listening") != std::string::npos);
+    in_namespace(pw.w.host.path(), [&] { CHECK(netlink::borrow_netfilter_socket(path).has_value()); });
+
+    agent.process.stop();
+    CHECK(::access(path.c_str(), F_OK) != 0);  // the agent removes its socket when it stops
+}
+
+TEST_CASE("a portmap ADD and DEL with wharfd borrow its sockets and publish as without it") {
+    portmap_world pw;
+    auto br = pw.bridge_conf("lendpm");
+    auto a = pw.attach(br, "ctr-lendpm");
+    pw.listen(*a.ns, 80, "web-lendpm");
+    agent_in_host agent(pw.w);
+    const json maps = json::array({{{"hostPort", 18431}, {"containerPort", 80}, {"protocol", "tcp"}}});
+    auto add = pw.portmap("ADD", pw.portmap_conf(br["name"], maps, a.bridge_result), a);
+    REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
+    CHECK(pw.tcp(pw.w.outside().ns.get(), pw.w.outside().host_ip, 18431) == "web-lendpm");
+    CHECK_MESSAGE(agent.text().find("lent netfilter socket") != std::string::npos, agent.text());
+    auto del = pw.portmap("DEL", pw.portmap_conf(br["name"], maps), a);
+    CHECK_MESSAGE(del.exit_code == 0, del.out, del.err);
+    CHECK(pw.elements("ports4").empty());
+    CHECK(pw.w.run("DEL", br, a.ns->path(), a.id).exit_code == 0);
+}
+
+TEST_CASE("killing wharfd with SIGKILL in the middle of commits fails no plugin call and loses no rule") {
+    portmap_world pw;
+    auto br = pw.bridge_conf("lendkill");
+    auto a = pw.attach(br, "ctr-lendkill");
+    std::optional<agent_in_host> agent;
+    agent.emplace(pw.w);
+    const pid_t agent_pid = agent->process.pid();
+
+    // 48 published ports, one attachment each (one container's address, distinct container IDs), ADDed by
+    // four threads at once; the agent is killed once a quarter of them are done.
+    constexpr unsigned count = 48;
+    constexpr unsigned first_port = 18440;
+    auto maps_of = [](unsigned port) { return json::array({{{"hostPort", port}, {"containerPort", 80}, {"protocol", "tcp"}}}); };
+    std::atomic<unsigned> next{0};
+    std::atomic<unsigned> done{0};
+    std::vector<run_result> results(count);
+    std::vector<std::thread> workers;
+    for (int t = 0; t < 4; ++t) {
+        workers.emplace_back([&] {
+            for (unsigned i; (i = next.fetch_add(1)) < count;) {
+                results[i] = pw.portmap("ADD", pw.portmap_conf(br["name"], maps_of(first_port + i), a.bridge_result),
+                                        a.ns->path(), "ctr-lendkill-" + std::to_string(i));
+                done.fetch_add(1);
+            }
+        });
+    }
+    while (done.load() < count / 4) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ::kill(agent_pid, SIGKILL);
+    for (auto& w : workers) w.join();
+    agent->process.stop();  // reaps it
+    CHECK_FALSE(agent->process.running());
+
+    for (unsigned i = 0; i < count; ++i) CHECK_MESSAGE(results[i].exit_code == 0, i, results[i].out, results[i].err);
+    CHECK(pw.elements("ports4").size() == count);
+    for (unsigned i = 0; i < count; ++i) {
+        auto del = pw.portmap("DEL", pw.portmap_conf(br["name"], maps_of(first_port + i)), a.ns->path(),
+                              "ctr-lendkill-" + std::to_string(i));
+        CHECK_MESSAGE(del.exit_code == 0, del.out, del.err);
+    }
+    CHECK(pw.elements("ports4").empty());
+    CHECK(pw.w.run("DEL", br, a.ns->path(), a.id).exit_code == 0);
+}
+
+TEST_CASE("a hung wharfd (stopped) delays a plugin by the lend timeout only; ADD and DEL still succeed") {
+    portmap_world pw;
+    auto br = pw.bridge_conf("lendhung");
+    auto a = pw.attach(br, "ctr-lendhung");
+    agent_in_host agent(pw.w);
+    const json maps = json::array({{{"hostPort", 18432}, {"containerPort", 80}, {"protocol", "tcp"}}});
+    REQUIRE(::kill(agent.process.pid(), SIGSTOP) == 0);
+    auto add = pw.portmap("ADD", pw.portmap_conf(br["name"], maps, a.bridge_result), a);
+    auto del = pw.portmap("DEL", pw.portmap_conf(br["name"], maps), a);
+    ::kill(agent.process.pid(), SIGCONT);
+    CHECK_MESSAGE(add.exit_code == 0, add.out, add.err);
+    CHECK_MESSAGE(del.exit_code == 0, del.out, del.err);
+    CHECK(pw.elements("ports4").empty());
+    CHECK(pw.w.run("DEL", br, a.ns->path(), a.id).exit_code == 0);
+}
+
+TEST_CASE("10,000 commits through lent sockets leave wharfd's memory and descriptors flat") {
+    portmap_world pw;
+    agent_in_host agent(pw.w);
+    const pid_t pid = agent.process.pid();
+    const std::string path = netlink::agent_socket_path();
+    const std::string table = table_name("wrmem");
+    long rss_warm = 0;
+    std::size_t fds_warm = 0;
+    in_namespace(pw.w.host.path(), [&] {
+        for (int i = 0; i < 10'000; ++i) {
+            auto lent = netlink::borrow_netfilter_socket(path);
+            REQUIRE_MESSAGE(lent.has_value(), "commit ", i);
+            nft::transaction tx{*lent};
+            tx.add(nft::table{nft::family::inet, table});
+            tx.commit();
+            if (i == 999) {
+                rss_warm = status_kb(pid, "VmRSS");
+                fds_warm = open_descriptors(pid);
+            }
+        }
+    });
+    // Wait for the last borrowers' sockets to be taken back before counting.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const long rss_end = status_kb(pid, "VmRSS");
+    const std::size_t fds_end = open_descriptors(pid);
+    MESSAGE("wharfd VmRSS after 1,000 commits ", rss_warm, " kB, after 10,000 ", rss_end, " kB; descriptors ",
+            fds_warm, " then ", fds_end);
+    CHECK(rss_warm > 0);
+    CHECK(rss_end - rss_warm < 1024);
+    CHECK(fds_end <= fds_warm + 2);
+    CHECK(agent.process.running());
+    pw.w.in_host("nft delete table inet " + table);
+}
