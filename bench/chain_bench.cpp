@@ -10,6 +10,7 @@
 // Each implementation gets its own copy of the conflist with its own bridge name, subnet and IPAM
 // directory (so they never share state), its own cache dir, and namespaces it alone uses.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -24,6 +25,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli/named_netns.hpp"
@@ -38,6 +40,7 @@ namespace {
 struct impl {
     std::string label, cni_path, dir, network, bridge, probe_network;
     std::vector<std::string> env;
+    pid_t agent = -1;  // wharfd, for a label ending in "+wharfd"
     std::map<std::string, std::vector<double>> samples;  // "ADD", "CHECK", "DEL" + variant -> ms
     std::map<std::string, int> check_failures;           // variant -> CHECKs that failed
     long peak_kb = 0;
@@ -50,8 +53,8 @@ struct variant {
 };
 constexpr variant variants[] = {{"no published port", false}, {"one published port", true}};
 
-// Starts argv with env (stdout to /dev/null when quiet); returns its pid, or -1.
-pid_t spawn_quiet(std::vector<std::string> argv, std::vector<std::string> env, bool quiet = true) {
+// Starts argv with env (stdout to /dev/null when quiet, stderr too when silent); returns its pid, or -1.
+pid_t spawn_quiet(std::vector<std::string> argv, std::vector<std::string> env, bool quiet = true, bool silent = false) {
     std::vector<char*> a, e;
     for (auto& s : argv) a.push_back(s.data());
     a.push_back(nullptr);
@@ -60,6 +63,7 @@ pid_t spawn_quiet(std::vector<std::string> argv, std::vector<std::string> env, b
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     if (quiet) posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    if (silent) posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
     pid_t pid = -1;
     if (posix_spawn(&pid, a[0], &fa, nullptr, a.data(), e.data()) != 0) pid = -1;
     posix_spawn_file_actions_destroy(&fa);
@@ -176,14 +180,37 @@ int main(int argc, char** argv) {
         return namespaces.back();
     };
     auto cleanup = [&] {
+        // A run cut short leaves containers attached: DEL them (in every implementation: DEL of an
+        // attachment that does not exist succeeds), so no rule stays in the host's nftables.
+        for (const auto& ns : namespaces)
+            for (const auto& im : impls) run({wharf, "del", im.network, ns}, im.env);
         for (std::size_t i = 0; i < namespaces.size(); ++i) netns.remove(fs::path(namespaces[i]).filename());
         for (std::size_t k = 0; k < impls.size(); ++k) {
             run({"/usr/sbin/ip", "link", "del", impls[k].bridge}, {});
             run({"/usr/sbin/ip", "link", "del", "wbenchp" + std::to_string(k) + "-" + tag}, {});
         }
         if (!kernel_floor.empty()) run({"/usr/sbin/ip", "link", "del", "wkf-" + tag}, {});
+        for (auto& im : impls) {
+            if (im.agent <= 0) continue;
+            kill(im.agent, SIGTERM);
+            waitpid(im.agent, nullptr, 0);
+        }
         fs::remove_all(tmp);
     };
+
+    // "wharf+wharfd": Wharf's plugins with the agent running (its socket in this run directory).
+    for (auto& im : impls) {
+        if (im.label.ends_with("+wharfd")) {
+            im.agent = spawn_quiet({im.cni_path + "/wharfd"}, im.env, true, true);
+            for (int waited = 0; waited < 500 && !fs::exists(im.dir + "/run/wharfd.sock"); ++waited)
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            if (im.agent < 0 || !fs::exists(im.dir + "/run/wharfd.sock")) {
+                std::fprintf(stderr, "%s: wharfd did not start\n", im.label.c_str());
+                cleanup();
+                return 1;
+            }
+        }
+    }
 
     utsname uts{};
     uname(&uts);
@@ -228,10 +255,11 @@ int main(int argc, char** argv) {
         for (int r = 0; r < runs; ++r) {
             std::vector<std::string> ns;
             for (std::size_t k = 0; k < impls.size(); ++k) ns.push_back(make_ns("wb" + tag + "-" + std::to_string(k) + "-" + std::to_string(r)));
-            const std::string port = std::to_string(20000 + r) + ":80";
             for (const char* op : {"add", "check", "del"}) {
                 for (std::size_t k = 0; k < impls.size(); ++k) {
                     auto& im = impls[k];
+                    // Each implementation its own host ports: two of Wharf's share one host's port table.
+                    const std::string port = std::to_string(20000 + 1000 * static_cast<int>(k) + r) + ":80";
                     std::vector<std::string> argv{wharf, op, im.network, ns[k]};
                     if (var.publish) argv.insert(argv.end(), {"-p", port});
                     double ms = run(argv, im.env);

@@ -12,7 +12,7 @@ runs=${2:-100}
 growth=${3:-1000}
 burst=${4:-50}
 [ "$(id -u)" -eq 0 ] || { echo "chain_bench: needs root (network namespaces)" >&2; exit 5; }
-ninja -C "$build" wharf wharf-chain-bench wharf-nop wharf-kernel-floor loopback >/dev/null
+ninja -C "$build" wharf wharfd wharf-chain-bench wharf-nop wharf-kernel-floor loopback >/dev/null
 
 # The chain: the example's bridge and portmap, with loopback first (as a runtime's lo setup).
 conf=$(mktemp /tmp/wharf-chain-conf.XXXXXX)
@@ -28,6 +28,7 @@ PY
 impls=()
 if [ -x "$build/bin/bridge" ] && [ -x "$build/bin/portmap" ] && [ -x "$build/bin/host-local" ]; then
   impls+=("wharf=$(pwd)/$build/bin")
+  [ -x "$build/bin/wharfd" ] && impls+=("wharf+wharfd=$(pwd)/$build/bin")
 else
   echo "(Wharf's bridge/portmap/host-local are not built yet in $build: measuring the reference only)"
 fi
