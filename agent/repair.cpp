@@ -9,6 +9,7 @@
 namespace wharf::agent {
 
 std::size_t repair_once() noexcept {
+    log::debug("repair round: checking what the plugins recorded against nftables");
     std::size_t restored = 0;
     try {
         for (const auto& piece : bridge::restore_recorded()) {

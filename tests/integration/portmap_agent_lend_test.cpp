@@ -167,10 +167,22 @@ TEST_CASE("a portmap ADD and DEL with wharfd borrow its sockets and publish as w
     pw.listen(*a.ns, 80, "web-lendpm");
     agent_in_host agent(pw.w);
     const json maps = json::array({{{"hostPort", 18431}, {"containerPort", 80}, {"protocol", "tcp"}}});
+    auto rounds = [&] {
+        std::size_t n = 0;
+        const std::string text = agent.text();
+        for (auto at = text.find("repair round"); at != std::string::npos; at = text.find("repair round", at + 1)) ++n;
+        return n;
+    };
+    REQUIRE(within(std::chrono::seconds(5), [&] { return rounds() >= 1; }));  // the one at start
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const std::size_t rounds_before = rounds();
     auto add = pw.portmap("ADD", pw.portmap_conf(br["name"], maps, a.bridge_result), a);
     REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
     CHECK(pw.tcp(pw.w.outside().ns.get(), pw.w.outside().host_ip, 18431) == "web-lendpm");
     CHECK_MESSAGE(agent.text().find("lent netfilter socket") != std::string::npos, agent.text());
+    // The commit came through a lent socket: the agent does not answer it with a repair round.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK_MESSAGE(rounds() == rounds_before, agent.text());
     auto del = pw.portmap("DEL", pw.portmap_conf(br["name"], maps), a);
     CHECK_MESSAGE(del.exit_code == 0, del.out, del.err);
     CHECK(pw.elements("ports4").empty());
@@ -205,9 +217,11 @@ TEST_CASE("killing wharfd with SIGKILL in the middle of commits fails no plugin 
     }
     while (done.load() < count / 4) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     ::kill(agent_pid, SIGKILL);
+    const unsigned done_at_kill = done.load();
     for (auto& w : workers) w.join();
     agent->process.stop();  // reaps it
     CHECK_FALSE(agent->process.running());
+    CHECK_MESSAGE(done_at_kill < count, "the agent was killed only after every ADD had finished");
 
     for (unsigned i = 0; i < count; ++i) CHECK_MESSAGE(results[i].exit_code == 0, i, results[i].out, results[i].err);
     CHECK(pw.elements("ports4").size() == count);
