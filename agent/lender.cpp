@@ -123,6 +123,11 @@ lender_counters lender::counters() const {
     return counters_;
 }
 
+std::size_t lender::pool_size() const {
+    std::lock_guard lock(counters_mutex_);
+    return ports_.size();
+}
+
 bool lender::pooled(std::uint32_t port_id) const {
     std::lock_guard lock(counters_mutex_);
     return ports_.contains(port_id);

@@ -43,6 +43,8 @@ public:
     // Whether `port_id` is one of the pool's sockets: a change committed on it came from a plugin
     // through us. Safe from any thread.
     bool pooled(std::uint32_t port_id) const;
+    // How many sockets the pool holds, lent or idle.
+    std::size_t pool_size() const;
 
 private:
     struct loan {

@@ -11,12 +11,14 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "base/os_error.hpp"
 #include "base/unique_fd.hpp"
 #include "lender.hpp"
+#include "metrics.hpp"
 #include "log/logging.hpp"
 #include "netlink/netfilter_socket.hpp"
 #include "nft/monitor.hpp"
@@ -28,11 +30,13 @@ namespace {
 using namespace wharf;
 
 constexpr const char* usage =
-    "usage: wharfd [--once] [--log-level LEVEL]\n"
+    "usage: wharfd [--once] [--metrics HOST:PORT] [--log-level LEVEL]\n"
     "Wharf's node agent: repairs what the plugins recorded (bridge masquerade and isolation, portmap's\n"
     "published ports) whenever nftables changes in this network namespace, and lends the plugins\n"
     "netfilter sockets on $WHARF_RUN_DIR/wharfd.sock so that their commits skip the kernel's RCU wait.\n"
     "  --once              repair once and exit (0 whether or not anything was missing)\n"
+    "  --metrics HOST:PORT serve Prometheus metrics at http://HOST:PORT/metrics; HOST must be a\n"
+    "                      loopback address (127.0.0.1, ::1); off by default\n"
     "  --log-level LEVEL   trace, debug, info (default), warn, error\n"
     "State: $WHARF_RUN_DIR (default /run/wharf), as the plugins keep it.\n";
 
@@ -61,13 +65,21 @@ void raise_descriptor_limit() {
     setrlimit(RLIMIT_NOFILE, &limit);
 }
 
-int serve() {
+int serve(const std::string& metrics_address) {
     auto signals = stop_signals();
     auto changes = nft::monitor::open();
     raise_descriptor_limit();
     sys::make_directories(sys::run_dir(), 0755);
     agent::lender lender(netlink::agent_socket_path());
     log::info("wharfd: watching nftables, lending netfilter sockets on {} (pid {})", lender.path(), getpid());
+    std::optional<agent::metrics_server> metrics;
+    if (!metrics_address.empty()) {
+        metrics.emplace(metrics_address, [&lender] {
+            const auto lent = lender.counters();
+            return agent::render_metrics(&lent, lender.pool_size());
+        });
+        log::info("wharfd: metrics on http://{}/metrics", metrics->address());
+    }
     agent::repair_once();
     for (;;) {
         pollfd fds[2] = {{.fd = signals.get(), .events = POLLIN, .revents = 0},
@@ -104,6 +116,7 @@ int serve() {
 int main(int argc, char** argv) {
     bool once = false;
     std::string level = "info";
+    std::string metrics_address;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--help" || arg == "-h") {
@@ -112,6 +125,8 @@ int main(int argc, char** argv) {
         }
         if (arg == "--once") {
             once = true;
+        } else if (arg == "--metrics" && i + 1 < argc) {
+            metrics_address = argv[++i];
         } else if (arg == "--log-level" && i + 1 < argc) {
             level = argv[++i];
         } else {
@@ -122,14 +137,14 @@ int main(int argc, char** argv) {
     log::configure("wharfd", "", level);
     netlink::never_borrow();  // the agent's own commits use its own sockets
     try {
+        if (!metrics_address.empty()) agent::check_metrics_address(metrics_address);
         if (once) {
             agent::repair_once();
             return 0;
         }
-        return serve();
+        return serve(metrics_address);
     } catch (const std::exception& e) {
         log::error("wharfd: {}", e.what());
-        std::fprintf(stderr, "wharfd: %s\n", e.what());
         return 1;
     }
 }

@@ -4,9 +4,12 @@
 // a lent socket comes back and is lent again (it is never released); a socket of another namespace
 // is never used; a portmap ADD borrows; killing the agent with SIGKILL in the middle of commits fails
 // no plugin call and loses no rule; a stopped (hung) agent delays a plugin by the lend timeout only;
-// 10,000 commits through lent sockets leave the agent's memory and descriptors flat.
+// 10,000 commits through lent sockets leave the agent's memory and descriptors flat. Its metrics
+// endpoint (loopback only) counts the sockets lent and the repairs made.
 #include <doctest/doctest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -75,12 +78,17 @@ struct agent_in_host {
     std::string log = dir.path() + "/wharfd.log";
     background_process process;
 
-    explicit agent_in_host(const bridge_world& w)
-        : process({std::string(WHARF_BIN_DIR) + "/wharfd", "--log-level", "debug"}, log, w.host.path()) {
+    explicit agent_in_host(const bridge_world& w, const std::vector<std::string>& extra = {})
+        : process(argv(extra), log, w.host.path()) {
         REQUIRE_MESSAGE(within(std::chrono::seconds(10), [&] { return text().find("lending netfilter sockets") != std::string::npos; }),
                         text());
     }
     std::string text() const { return read_all(log); }
+    static std::vector<std::string> argv(const std::vector<std::string>& extra) {
+        std::vector<std::string> a{std::string(WHARF_BIN_DIR) + "/wharfd", "--log-level", "debug"};
+        a.insert(a.end(), extra.begin(), extra.end());
+        return a;
+    }
 };
 
 // Runs `fn` on a thread inside the namespace at `path` (the test's own thread stays where it is).
@@ -100,6 +108,31 @@ void in_namespace(const std::string& path, const std::function<void()>& fn) {
 }
 
 std::string table_name(const std::string& stem) { return stem + std::to_string(getpid()); }
+
+// An HTTP GET of `path` from 127.0.0.1:`port` in the calling thread's namespace: the whole answer.
+std::string http_get(unsigned port, const std::string& path) {
+    unique_fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) return {};
+    const std::string request = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    if (::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) return {};
+    std::string answer;
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd.get(), buf, sizeof buf, 0)) > 0;) answer.append(buf, static_cast<std::size_t>(n));
+    return answer;
+}
+
+// The value of one metric line ("name value") in a scrape; -1 when absent.
+double metric_value(const std::string& page, const std::string& name) {
+    std::istringstream in(page);
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+    return -1;
+}
 
 }  // namespace
 
@@ -282,4 +315,44 @@ TEST_CASE("10,000 commits through lent sockets leave wharfd's memory and descrip
     CHECK(fds_end <= fds_warm + 2);
     CHECK(agent.process.running());
     pw.w.in_host("nft delete table inet " + table);
+}
+
+TEST_CASE("wharfd's metrics, on a loopback address only, count the sockets lent and the repairs made") {
+    portmap_world pw;
+    pw.w.in_host("ip link set lo up");
+    constexpr unsigned port = 9488;  // inside the throwaway host namespace: no clash with the machine's
+    agent_in_host agent(pw.w, {"--metrics", "127.0.0.1:" + std::to_string(port)});
+    REQUIRE(within(std::chrono::seconds(5), [&] { return agent.text().find("metrics on http://127.0.0.1:9488/metrics") != std::string::npos; }));
+    const std::string path = netlink::agent_socket_path();
+    const std::string table = table_name("wrmet");
+    in_namespace(pw.w.host.path(), [&] {
+        for (int i = 0; i < 3; ++i) {
+            auto lent = netlink::borrow_netfilter_socket(path);
+            REQUIRE(lent.has_value());
+            nft::transaction tx{*lent};
+            tx.add(nft::table{nft::family::inet, table});
+            tx.commit();
+        }
+    });
+    pw.w.in_host("nft delete table inet " + table);  // not through a lent socket: a repair round follows
+    std::string page;
+    CHECK(within(std::chrono::seconds(5), [&] {
+        in_namespace(pw.w.host.path(), [&] { page = http_get(port, "/metrics"); });
+        return metric_value(page, "wharfd_repair_rounds_total") >= 2;  // the one at start, and this one
+    }));
+    CHECK_MESSAGE(page.rfind("HTTP/1.1 200 OK\r\n", 0) == 0, page);
+    CHECK(page.find("# TYPE wharfd_sockets_lent_total counter") != std::string::npos);
+    CHECK(metric_value(page, "wharfd_sockets_lent_total") >= 3);
+    CHECK(metric_value(page, "wharfd_sockets_pooled") >= 1);
+    CHECK(metric_value(page, "wharfd_repairs_total") == 0);  // nothing recorded, nothing to restore
+    CHECK(metric_value(page, "wharfd_reclaimed_total") == 0);
+    std::string missing;
+    in_namespace(pw.w.host.path(), [&] { missing = http_get(port, "/"); });
+    CHECK(missing.rfind("HTTP/1.1 404", 0) == 0);
+
+    // Any other address is refused at start.
+    background_process wide({std::string(WHARF_BIN_DIR) + "/wharfd", "--metrics", "0.0.0.0:9489"}, agent.dir.path() + "/wide.log",
+                            pw.w.host.path());
+    CHECK(within(std::chrono::seconds(10), [&] { return !wide.running(); }));
+    CHECK(read_all(agent.dir.path() + "/wide.log").find("loopback address only") != std::string::npos);
 }
