@@ -23,6 +23,7 @@
 #include "netlink/netfilter_socket.hpp"
 #include "nft/monitor.hpp"
 #include "repair.hpp"
+#include "sysctl_keeper.hpp"
 #include "sys/dirs.hpp"
 
 namespace {
@@ -44,7 +45,9 @@ constexpr const char* usage =
 // after the last one before repairing, so one repair answers the whole burst.
 constexpr auto settle = std::chrono::milliseconds(50);
 // Also repair this often when nothing was heard, in case notifications were lost on the way.
-constexpr int idle_repair_ms = 30'000;
+constexpr auto idle_repair = std::chrono::seconds(30);
+// How often the recorded sysctls are read (no notification covers them all).
+constexpr int sysctl_check_ms = 500;
 
 unique_fd stop_signals() {
     sigset_t set;
@@ -80,11 +83,14 @@ int serve(const std::string& metrics_address) {
         });
         log::info("wharfd: metrics on http://{}/metrics", metrics->address());
     }
+    agent::sysctl_keeper sysctls;
     agent::repair_once();
+    sysctls.keep();
+    auto last_repair = std::chrono::steady_clock::now();
     for (;;) {
         pollfd fds[2] = {{.fd = signals.get(), .events = POLLIN, .revents = 0},
                          {.fd = changes.fd(), .events = POLLIN, .revents = 0}};
-        const int n = ::poll(fds, 2, idle_repair_ms);
+        const int n = ::poll(fds, 2, sysctl_check_ms);
         if (n < 0) {
             if (errno == EINTR) continue;
             throw_errno("poll");
@@ -93,8 +99,12 @@ int serve(const std::string& metrics_address) {
             log::info("wharfd: stopping");
             return 0;
         }
+        sysctls.keep();
         if (n == 0) {
-            agent::repair_once();
+            if (std::chrono::steady_clock::now() - last_repair >= idle_repair) {
+                agent::repair_once();
+                last_repair = std::chrono::steady_clock::now();
+            }
             continue;
         }
         // Let the burst end, then repair once for all of it, unless every change in it was a
@@ -107,7 +117,10 @@ int serve(const std::string& metrics_address) {
             foreign = foreign || seen.foreign;
             std::this_thread::sleep_for(settle);
         }
-        if (foreign) agent::repair_once();
+        if (foreign) {
+            agent::repair_once();
+            last_repair = std::chrono::steady_clock::now();
+        }
     }
 }
 
@@ -140,6 +153,7 @@ int main(int argc, char** argv) {
         if (!metrics_address.empty()) agent::check_metrics_address(metrics_address);
         if (once) {
             agent::repair_once();
+            agent::sysctl_keeper().keep();
             return 0;
         }
         return serve(metrics_address);

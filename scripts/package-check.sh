@@ -134,7 +134,7 @@ demo() {
     # throwaway host, nothing may still be recorded in them. (Only its tree is looked at: other
     # processes on this machine may be using /run/wharf meanwhile.)
     local in_use
-    in_use=$(find /run/wharf/*/"$throwaway_host_ino"/attachments /run/wharf/*/"$throwaway_host_ino"/users /run/wharf/*/"$throwaway_host_ino"/published -mindepth 1 2>/dev/null)
+    in_use=$(find /run/wharf/*/"$throwaway_host_ino"/attachments /run/wharf/*/"$throwaway_host_ino"/users /run/wharf/*/"$throwaway_host_ino"/published /run/wharf/sysctls/"$throwaway_host_ino" -mindepth 1 2>/dev/null)
     [ -z "$in_use" ] || { echo "$in_use"; echo "attachments still recorded in /run/wharf"; return 1; }
     grep -q "removed: .*temporary files" <<<"$out" || { echo "the demo did not remove its temporary files"; return 1; }
 }

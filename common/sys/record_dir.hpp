@@ -6,6 +6,7 @@
 // fsynced. Callers hold the shared state's lock as its protocol says.
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sys/shared_state.hpp"
@@ -15,6 +16,7 @@ namespace wharf::sys {
 class record_dir {
 public:
     record_dir(const shared_state& state, std::string name) : path_(state.path() + "/" + name) {}
+    explicit record_dir(std::string path) : path_(std::move(path)) {}
 
     void save(const std::string& tag, const std::string& text) const;
     // The record's text, or nullopt when `tag` has none.

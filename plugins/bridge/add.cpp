@@ -18,6 +18,7 @@
 #include "netlink/socket.hpp"
 #include "netns/netns.hpp"
 #include "cni/owner_tag.hpp"
+#include "sys/wanted_sysctls.hpp"
 #include "veth.hpp"
 
 namespace wharf::bridge {
@@ -98,6 +99,14 @@ cni::result add(const cni::context& ctx) {
             for (const auto& gw : gateways) (gw.is_v4() ? v4 : v6) = true;
             if (v4) enable_forwarding(net::family::v4);
             if (v6) enable_forwarding(net::family::v6);
+            // Recorded for wharfd, GC and `wharf reconcile` to keep while the attachment lives.
+            std::vector<sys::sysctl_setting> wanted;
+            if (v4) wanted.push_back({"net/ipv4/ip_forward", "1"});
+            if (v6) wanted.push_back({"net/ipv6/conf/all/forwarding", "1"});
+            if (!wanted.empty()) {
+                sys::wanted_sysctls::here().want(state_owner, tag, wanted);
+                undo.push("drop the recorded sysctls", [&] { sys::wanted_sysctls::here().drop(state_owner, tag); });
+            }
         }
     } else if (!conf.disable_container_interface) {
         netlink::with_context(inside_where, [&] { netlink::link::set_up(container, inside); });

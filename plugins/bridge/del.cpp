@@ -16,6 +16,7 @@
 #include "netns/netns.hpp"
 #include "cni/owner_tag.hpp"
 #include "sys/shared_state.hpp"
+#include "sys/wanted_sysctls.hpp"
 #include "veth.hpp"
 
 namespace wharf::bridge {
@@ -81,6 +82,7 @@ void del(const cni::context& ctx) {
     errors.attempt("leave the network's shared nftables state", [&] {
         if (auto state = shared_state::existing(state_owner)) leave_network(sock, *state, tag);
     });
+    errors.attempt("drop the recorded sysctls", [&] { sys::wanted_sysctls::here().drop(state_owner, tag); });
     if (conf.macspoofchk) {
         errors.attempt("remove the spoof-check entries", [&] {
             remove_owned(sock.get(), [&](const std::string& t) { return t == tag; });

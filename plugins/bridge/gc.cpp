@@ -16,6 +16,7 @@
 #include "netlink/socket.hpp"
 #include "cni/owner_tag.hpp"
 #include "sys/shared_state.hpp"
+#include "sys/wanted_sysctls.hpp"
 #include "veth.hpp"
 
 namespace wharf::bridge {
@@ -51,6 +52,11 @@ void gc(const cni::context& ctx) {
         if (!state) return;
         for (const auto& piece : restore_network(sock, *state, [&](const std::string& t) { return valid.contains(t); }))
             log::info("GC: restored {} of network {} (it was missing from nftables)", piece, ctx.conf.name);
+    });
+    errors.attempt("keep the sysctls the valid attachments rely on", [&] {
+        const auto sysctls = sys::wanted_sysctls::here();
+        sysctls.drop_stale(state_owner, stale);
+        for (const auto& change : sys::restore_sysctls(sysctls.all())) log::info("GC: set {} again", change);
     });
     errors.attempt("remove stale spoof-check entries", [&] {
         std::size_t n = remove_owned(sock.get(), stale);

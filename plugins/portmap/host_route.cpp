@@ -14,9 +14,10 @@ std::string route_interface(const net::ip_address& destination) {
     return netlink::link::get_link(sock, netlink::route::lookup(sock, destination).ifindex).name;
 }
 
-void enable_route_localnet(const std::string& ifname) {
-    const std::string key = "net/ipv4/conf/" + ifname + "/route_localnet";
+std::string enable_route_localnet(const std::string& ifname) {
+    std::string key = "net/ipv4/conf/" + ifname + "/route_localnet";
     if (sys::sysctl::read(key) != "1") sys::sysctl::write(key, "1");
+    return key;
 }
 
 }  // namespace wharf::portmap

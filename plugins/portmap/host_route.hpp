@@ -11,7 +11,7 @@ namespace wharf::portmap {
 // Throws netlink::error when there is no route.
 std::string route_interface(const net::ip_address& destination);
 
-// Sets net.ipv4.conf.<ifname>.route_localnet to 1 unless it is already.
-void enable_route_localnet(const std::string& ifname);
+// Sets net.ipv4.conf.<ifname>.route_localnet to 1 unless it is already; returns its key.
+std::string enable_route_localnet(const std::string& ifname);
 
 }  // namespace wharf::portmap

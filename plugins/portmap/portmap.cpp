@@ -9,6 +9,7 @@
 #include "log/logging.hpp"
 #include "netlink/netfilter_socket.hpp"
 #include "nft/list.hpp"
+#include "sys/wanted_sysctls.hpp"
 #include "cni/owner_tag.hpp"
 #include "portmap_conf.hpp"
 #include "ports.hpp"
@@ -41,7 +42,8 @@ void apply(netlink::socket& sock, const portmap_conf& conf, const std::string& t
     // 127.0.0.1:hostPort: the kernel routes a loopback source out of an interface only with route_localnet.
     if (conf.snat && published.v4) {
         try {
-            enable_route_localnet(route_interface(conf.container_v4->address()));
+            const std::string key = enable_route_localnet(route_interface(conf.container_v4->address()));
+            sys::wanted_sysctls::here().want(state_owner, tag, {{key, "1"}});  // for wharfd to keep
         } catch (const std::exception& e) {
             log::warn("cannot enable route_localnet toward {}: {}", conf.container_v4->address().to_string(), e.what());
         }
@@ -110,6 +112,7 @@ cni::result add(const cni::context& ctx) {
         save_record(state, tag, {ctx.req.container_id, ctx.req.ifname, ctx.req.netns, ctx.stdin_data});
     } catch (...) {
         withdraw(sock, [&](const std::string& t) { return t == tag; });
+        sys::wanted_sysctls::here().drop(state_owner, tag);
         throw;
     }
     return r;
@@ -124,6 +127,7 @@ void del(const cni::context& ctx) {
     auto sock = netlink::netfilter_socket();
     touched_ports withdrawn = withdraw(sock, [&](const std::string& t) { return t == tag; });
     if (state) drop_record(*state, tag);
+    sys::wanted_sysctls::here().drop(state_owner, tag);
     // Also the UDP ports the runtime names, in case a previous DEL withdrew them but died before flushing.
     for (const auto& m : conf.mappings) {
         if (m.protocol != IPPROTO_UDP) continue;
@@ -163,6 +167,9 @@ void gc(const cni::context& ctx) {
     auto sock = netlink::netfilter_socket();
     touched_ports withdrawn = withdraw(sock, stale);
     flush_conntrack(withdrawn);
+    const auto sysctls = sys::wanted_sysctls::here();
+    sysctls.drop_stale(state_owner, stale);
+    for (const auto& change : sys::restore_sysctls(sysctls.all())) log::info("GC: set {} again", change);
     if (!state) return;
     for (const auto& tag : record_tags(*state))
         if (stale(tag)) drop_record(*state, tag);

@@ -195,3 +195,56 @@ TEST_CASE("wharfd in the host repairs by itself: after nft flush ruleset and aft
     CHECK_FALSE(agent.running());
     CHECK(p.pw.w.run("DEL", p.br, p.a.ns->path(), p.a.id).exit_code == 0);
 }
+
+namespace {
+
+std::string host_sysctl(const portmap_world& pw, const std::string& name) {
+    std::string v = pw.w.in_host("sysctl -n " + name);
+    while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
+    return v;
+}
+
+}  // namespace
+
+TEST_CASE("GC, and wharfd within a second, set ip_forward and route_localnet again when someone turns them off") {
+    published_world p("rpsysctl", 18406);
+    const auto& out = p.out();
+    const std::string bridge = p.br.value("bridge", "");
+    const std::string localnet = "net.ipv4.conf." + bridge + ".route_localnet";
+    REQUIRE(host_sysctl(p.pw, "net.ipv4.ip_forward") == "1");
+    REQUIRE(host_sysctl(p.pw, localnet) == "1");
+
+    // Without the agent: the network's GC sets them again.
+    p.pw.w.in_host("sysctl -qw net.ipv4.ip_forward=0 " + localnet + "=0");
+    CHECK(p.pw.tcp(out.ns.get(), out.host_ip, 18406).empty());  // no forwarding, no published port
+    gc_network(p.pw, p.br, p.portmap_conf(), p.a);
+    CHECK(host_sysctl(p.pw, "net.ipv4.ip_forward") == "1");
+    CHECK(host_sysctl(p.pw, localnet) == "1");
+    CHECK(p.pw.tcp(out.ns.get(), out.host_ip, 18406) == "web-rpsysctl");
+
+    // With the agent: by itself.
+    temp_dir dir("wharfd-sysctl");
+    const std::string log = dir.path() + "/wharfd.log";
+    background_process agent({std::string(WHARF_BIN_DIR) + "/wharfd"}, log, p.pw.w.host.path());
+    REQUIRE(within(std::chrono::seconds(10), [&] { return read_all(log).find("watching nftables") != std::string::npos; }));
+    p.pw.w.in_host("sysctl -qw net.ipv4.ip_forward=0 " + localnet + "=0");
+    const auto turned_off = std::chrono::steady_clock::now();
+    CHECK_MESSAGE(within(std::chrono::seconds(3), [&] {
+                      return host_sysctl(p.pw, "net.ipv4.ip_forward") == "1" && host_sysctl(p.pw, localnet) == "1";
+                  }),
+                  read_all(log));
+    MESSAGE("sysctls set again after ",
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - turned_off).count(), " ms");
+    CHECK(p.pw.tcp(out.ns.get(), out.host_ip, 18406) == "web-rpsysctl");
+    const std::string text = read_all(log);
+    CHECK_MESSAGE(text.find("set net/ipv4/ip_forward: 0 -> 1 again") != std::string::npos, text);
+    CHECK(text.find("route_localnet: 0 -> 1 again") != std::string::npos);
+
+    // Once the attachment is gone, nothing is kept: the host's own setting stays as it is set.
+    CHECK(p.pw.portmap("DEL", p.portmap_conf(), p.a).exit_code == 0);
+    CHECK(p.pw.w.run("DEL", p.br, p.a.ns->path(), p.a.id).exit_code == 0);
+    p.pw.w.in_host("sysctl -qw net.ipv4.ip_forward=0");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    CHECK(host_sysctl(p.pw, "net.ipv4.ip_forward") == "0");
+    agent.stop();
+}

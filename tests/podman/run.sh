@@ -23,7 +23,7 @@ host=wtunpod$$
 # libcni keeps Podman's results under /var/lib/cni/results: removed at the end if this run made it.
 made_cni_cache=0
 host_ino=
-wharf_run_before=$(ls -A /run/wharf 2>/dev/null; ls -A /run/wharf/bridge /run/wharf/firewall /run/wharf/portmap 2>/dev/null)
+wharf_run_before=$(ls -A /run/wharf 2>/dev/null; ls -A /run/wharf/bridge /run/wharf/firewall /run/wharf/portmap /run/wharf/sysctls 2>/dev/null)
 [ -e /var/lib/cni ] || made_cni_cache=1
 tmp=$(mktemp -d /tmp/wtun-podman-XXXXXX)
 passed=0 failed=0
@@ -57,7 +57,7 @@ cleanup() {
     P rm -af -t 0 >/dev/null 2>&1
     P network prune -f >/dev/null 2>&1
     P system reset -f >/dev/null 2>&1
-    [ -n "$host_ino" ] && rm -rf /run/wharf/bridge/"$host_ino" /run/wharf/firewall/"$host_ino" /run/wharf/portmap/"$host_ino"
+    [ -n "$host_ino" ] && rm -rf /run/wharf/bridge/"$host_ino" /run/wharf/firewall/"$host_ino" /run/wharf/portmap/"$host_ino" /run/wharf/sysctls/"$host_ino"
     ip netns del "$host" 2>/dev/null
     [ "$made_cni_cache" = 1 ] && find /var/lib/cni -depth -type d -empty -delete 2>/dev/null
     rm -rf "$tmp" 2>/dev/null || { umount -R "$tmp"/* 2>/dev/null; rm -rf "$tmp"; }
@@ -151,12 +151,13 @@ no_nft_names() {  # prints what it finds
 step "nothing left: nftables names no network, subnet or bridge" no_nft_names
 step "nothing left: no attachment recorded by the bridge, the firewall or portmap" \
     sh -c "! find /run/wharf/bridge/$host_ino /run/wharf/firewall/$host_ino -path '*/attachments/*' 2>/dev/null | grep . &&
-        ! find /run/wharf/portmap/$host_ino -path '*/published/*' 2>/dev/null | grep ."
+        ! find /run/wharf/portmap/$host_ino -path '*/published/*' 2>/dev/null | grep . &&
+        ! find /run/wharf/sysctls/$host_ino -type f 2>/dev/null | grep ."
 # This host's state directories go with the host; what remains must be as before the run.
-rm -rf /run/wharf/bridge/"$host_ino" /run/wharf/firewall/"$host_ino" /run/wharf/portmap/"$host_ino"
-rmdir /run/wharf/bridge /run/wharf/firewall /run/wharf/portmap /run/wharf 2>/dev/null
+rm -rf /run/wharf/bridge/"$host_ino" /run/wharf/firewall/"$host_ino" /run/wharf/portmap/"$host_ino" /run/wharf/sysctls/"$host_ino"
+rmdir /run/wharf/bridge /run/wharf/firewall /run/wharf/portmap /run/wharf/sysctls /run/wharf 2>/dev/null
 step "nothing left: no plugin state outside this run's host" \
-    test "$(ls -A /run/wharf 2>/dev/null; ls -A /run/wharf/bridge /run/wharf/firewall /run/wharf/portmap 2>/dev/null)" = "$wharf_run_before"
+    test "$(ls -A /run/wharf 2>/dev/null; ls -A /run/wharf/bridge /run/wharf/firewall /run/wharf/portmap /run/wharf/sysctls 2>/dev/null)" = "$wharf_run_before"
 step "nothing left: tuning's records, host-local's reservations" \
     sh -c "! ls -A $tmp/tuning 2>/dev/null | grep -q . && ! ls $tmp/ipam/* 2>/dev/null | grep -q '^10\\.'"
 echo "$passed passed, $failed failed"

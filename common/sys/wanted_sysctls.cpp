@@ -1,0 +1,76 @@
+#include "sys/wanted_sysctls.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <sstream>
+
+#include "log/logging.hpp"
+#include "netns/netns.hpp"
+#include "sys/dirs.hpp"
+#include "sys/sysctl.hpp"
+
+namespace wharf::sys {
+
+namespace {
+
+std::string record_name(std::string_view owner, const std::string& tag) { return std::string(owner) + ":" + tag; }
+
+}  // namespace
+
+wanted_sysctls wanted_sysctls::here() {
+    return wanted_sysctls(run_dir() + "/sysctls/" + std::to_string(netns::handle::current().inode()));
+}
+
+void wanted_sysctls::want(std::string_view owner, const std::string& tag, const std::vector<sysctl_setting>& settings) const {
+    std::string text;
+    for (const auto& s : settings) text += s.key + "=" + s.value + "\n";
+    dir_.save(record_name(owner, tag), text);
+}
+
+void wanted_sysctls::drop(std::string_view owner, const std::string& tag) const { dir_.drop(record_name(owner, tag)); }
+
+std::size_t wanted_sysctls::drop_stale(std::string_view owner, const std::function<bool(const std::string&)>& stale) const {
+    const std::string prefix = std::string(owner) + ":";
+    std::size_t dropped = 0;
+    for (const auto& name : dir_.tags()) {
+        if (!name.starts_with(prefix) || !stale(name.substr(prefix.size()))) continue;
+        dir_.drop(name);
+        ++dropped;
+    }
+    return dropped;
+}
+
+std::vector<sysctl_setting> wanted_sysctls::all() const {
+    std::vector<sysctl_setting> out;
+    for (const auto& name : dir_.tags()) {
+        const auto text = dir_.load(name);
+        if (!text) continue;  // dropped since the listing
+        std::istringstream lines(*text);
+        for (std::string line; std::getline(lines, line);) {
+            const auto eq = line.find('=');
+            if (eq == std::string::npos || eq == 0) continue;
+            out.push_back({line.substr(0, eq), line.substr(eq + 1)});
+        }
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+std::vector<std::string> restore_sysctls(const std::vector<sysctl_setting>& settings) noexcept {
+    std::vector<std::string> changed;
+    for (const auto& s : settings) {
+        try {
+            const std::string now = sysctl::read(s.key);
+            if (now == s.value) continue;
+            sysctl::write(s.key, s.value);
+            changed.push_back(s.key + ": " + now + " -> " + s.value);
+        } catch (const std::exception& e) {
+            // A parameter of an interface that is gone (its bridge deleted) cannot be kept: say so once per try.
+            log::debug("cannot keep {}={}: {}", s.key, s.value, e.what());
+        }
+    }
+    return changed;
+}
+
+}  // namespace wharf::sys
