@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "cli/attachment_records.hpp"
 #include "cli/command.hpp"
 #include "cli/conf_loader.hpp"
 #include "cli/failure.hpp"
@@ -139,6 +140,7 @@ int inspect(const args& a, const settings& s) {
             n["gateway"] = first_gateway(e->result);
             n["result"] = e->result;
         }
+        n["records"] = attachment_records(at.network, sb.container_id, at.ifname);
         nets.push_back(n);
         for (const auto& p : at.capability_args.value("portMappings", json::array())) ports.push_back(p);
     }
@@ -167,6 +169,12 @@ int inspect(const args& a, const settings& s) {
     if (!ports.empty()) {
         std::printf("\npublished ports:\n");
         for (const auto& p : ports) std::printf("  %s\n", to_string(port_mapping_from_json(p)).c_str());
+    }
+    if (!nets.empty()) {
+        std::printf("\nrecords (what wharfd, GC and wharf reconcile repair from):\n");
+        for (const auto& n : nets)
+            std::printf("  %s/%s: %s\n", n["network"].get<std::string>().c_str(), n["ifname"].get<std::string>().c_str(),
+                        records_summary(n["records"]).c_str());
     }
     std::printf("\ninterfaces (from the kernel):\n");
     table t({"  NAME", "INDEX", "STATE", "MAC", "MTU", "ADDRESSES", "HOST SIDE"});

@@ -15,6 +15,15 @@ namespace {
 
 std::string record_name(std::string_view owner, const std::string& tag) { return std::string(owner) + ":" + tag; }
 
+void parse_settings(const std::string& text, std::vector<sysctl_setting>& out) {
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        const auto eq = line.find('=');
+        if (eq == std::string::npos || eq == 0) continue;
+        out.push_back({line.substr(0, eq), line.substr(eq + 1)});
+    }
+}
+
 }  // namespace
 
 wanted_sysctls wanted_sysctls::here() {
@@ -40,17 +49,16 @@ std::size_t wanted_sysctls::drop_stale(std::string_view owner, const std::functi
     return dropped;
 }
 
+std::vector<sysctl_setting> wanted_sysctls::of(std::string_view owner, const std::string& tag) const {
+    std::vector<sysctl_setting> out;
+    if (const auto text = dir_.load(record_name(owner, tag))) parse_settings(*text, out);
+    return out;
+}
+
 std::vector<sysctl_setting> wanted_sysctls::all() const {
     std::vector<sysctl_setting> out;
     for (const auto& name : dir_.tags()) {
-        const auto text = dir_.load(name);
-        if (!text) continue;  // dropped since the listing
-        std::istringstream lines(*text);
-        for (std::string line; std::getline(lines, line);) {
-            const auto eq = line.find('=');
-            if (eq == std::string::npos || eq == 0) continue;
-            out.push_back({line.substr(0, eq), line.substr(eq + 1)});
-        }
+        if (const auto text = dir_.load(name)) parse_settings(*text, out);  // else dropped since the listing
     }
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());

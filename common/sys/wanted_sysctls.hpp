@@ -33,6 +33,8 @@ public:
     void drop(std::string_view owner, const std::string& tag) const;
     // Drops `owner`'s records whose tag `stale` says; returns how many.
     std::size_t drop_stale(std::string_view owner, const std::function<bool(const std::string& tag)>& stale) const;
+    // What `owner` recorded for `tag` (empty when nothing).
+    std::vector<sysctl_setting> of(std::string_view owner, const std::string& tag) const;
     // Every setting some record wants, sorted, each once. Unreadable lines are skipped.
     std::vector<sysctl_setting> all() const;
 

@@ -308,6 +308,13 @@ TEST_CASE("reconcile: after nft flush ruleset, the running sandbox's published p
     const std::string masq = "masq-" + subnet.substr(0, subnet.find('/')) + "_" + subnet.substr(subnet.find('/') + 1);
     REQUIRE(ruleset().find("18404") != std::string::npos);
     REQUIRE(ruleset().find(masq) != std::string::npos);
+    // inspect shows what the plugins recorded: what reconcile repairs from.
+    const json records = json::parse(e.wharf("inspect " + e.name("a") + " --json"))["networks"][0]["records"];
+    CHECK_MESSAGE(records["bridge"]["pieces"] == json::array({masq}), records.dump());
+    CHECK(records["portmap"]["version"] == 1);
+    CHECK(records["portmap"]["ifname"] == "eth0");
+    CHECK(records["sysctls"]["bridge"] == json::array({"net/ipv4/ip_forward=1"}));
+    CHECK(e.wharf("inspect " + e.name("a")).find("rp/eth0: bridge pieces " + masq + "; portmap record v1 (1 port)") != std::string::npos);
 
     run_shell(e.in_host() + "nft flush ruleset");
     CHECK(ruleset().find("18404") == std::string::npos);
