@@ -312,7 +312,9 @@ TEST_CASE("10,000 commits through lent sockets leave wharfd's memory and descrip
             fds_warm, " then ", fds_end);
     CHECK(rss_warm > 0);
     CHECK(rss_end - rss_warm < 1024);
-    CHECK(fds_end <= fds_warm + 2);
+    // The pool grows only when a borrower comes back before its last socket was taken back, and keeps
+    // at most 64 idle (agent/lender.cpp): bounded, whatever the count of commits.
+    CHECK(fds_end <= fds_warm + 64);
     CHECK(agent.process.running());
     pw.w.in_host("nft delete table inet " + table);
 }
