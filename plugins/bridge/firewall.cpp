@@ -1,5 +1,7 @@
 #include "firewall.hpp"
 
+#include <algorithm>
+
 #include <cerrno>
 #include <set>
 
@@ -183,6 +185,17 @@ std::vector<std::string> restore_recorded() {
     if (!state) return {};
     lazy_nft_socket sock;
     return restore_network(sock, *state, [](const std::string&) { return true; });
+}
+
+std::vector<std::string> missing_network_pieces(netlink::socket& sock, const shared_state& state,
+                                                const std::function<bool(const std::string& tag)>& ours) {
+    std::vector<std::string> used;
+    for (const auto& tag : state.attachments()) {
+        if (!ours(tag)) continue;
+        for (auto& piece : state.pieces_of(tag))
+            if (std::find(used.begin(), used.end(), piece) == used.end()) used.push_back(std::move(piece));
+    }
+    return used.empty() ? used : store.missing(sock, used);
 }
 
 void verify_network(netlink::socket& sock, const shared_state& state, const std::string& tag,

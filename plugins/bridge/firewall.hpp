@@ -53,6 +53,10 @@ std::vector<std::string> restore_network(lazy_nft_socket& sock, const shared_sta
 // The agent's repair (wharfd): restore_network for every attachment recorded in this network
 // namespace's state, of any network; returns the pieces made again.
 std::vector<std::string> restore_recorded();
+// STATUS: the pieces that attachments `ours` says are this network's use and nftables lacks (after
+// a flushed ruleset, before any repair), named; only reads.
+std::vector<std::string> missing_network_pieces(netlink::socket& sock, const shared_state& state,
+                                                const std::function<bool(const std::string& tag)>& ours);
 // CHECK: throws cni::error naming the first piece that is missing or does not count `tag` as a user.
 void verify_network(netlink::socket& sock, const shared_state& state, const std::string& tag,
                     const network_pieces& pieces);

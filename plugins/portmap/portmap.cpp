@@ -146,14 +146,35 @@ void check(const cni::context& ctx) {
     verify(sock, conf, attachment_tag(ctx));
 }
 
+// Ready whenever nftables answers: an ADD can be served even if running containers lost their ports
+// (a flushed ruleset), which is said on stderr, naming them (the spec's 50 and 51 mean not ready).
 void status(const cni::context& ctx) {
     parse_portmap_conf(ctx.conf, ctx.req);
+    std::optional<netlink::socket> sock;
     try {
-        auto sock = netlink::netfilter_socket();
-        nft::list_tables(sock, nft::family::inet);
+        sock.emplace(netlink::netfilter_socket());
+        nft::list_tables(*sock, nft::family::inet);
     } catch (const std::exception& e) {
         throw cni::error(cni::code::not_available, "the nftables API does not answer", e.what());
     }
+    const auto state = sys::shared_state::existing(state_owner);
+    if (!state) return;
+    const std::string prefix = cni::network_tag_prefix(ctx.conf.name);
+    std::string lost;
+    for (const auto& tag : record_tags(*state)) {
+        if (!tag.starts_with(prefix)) continue;
+        const auto record = load_record(*state, tag);
+        if (!record) continue;
+        try {
+            verify(*sock, recorded_conf(*record), tag);
+        } catch (const std::exception& missing) {
+            lost += (lost.empty() ? "" : "; ") + record->container_id + " (" + missing.what() + ")";
+        }
+    }
+    if (!lost.empty())
+        log::warn("network {} is degraded: published ports missing from nftables for {}; wharfd, the network's GC or "
+                  "`wharf reconcile` publishes them again",
+                  ctx.conf.name, lost);
 }
 
 void gc(const cni::context& ctx) {

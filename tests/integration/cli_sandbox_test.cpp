@@ -316,8 +316,17 @@ TEST_CASE("reconcile: after nft flush ruleset, the running sandbox's published p
     CHECK(records["sysctls"]["bridge"] == json::array({"net/ipv4/ip_forward=1"}));
     CHECK(e.wharf("inspect " + e.name("a")).find("rp/eth0: bridge pieces " + masq + "; portmap record v1 (1 port)") != std::string::npos);
 
+    CHECK(e.wharf("status rp", &rc).find("degraded") == std::string::npos);
+    CHECK(rc == 0);
+
     run_shell(e.in_host() + "nft flush ruleset");
     CHECK(ruleset().find("18404") == std::string::npos);
+    // STATUS stays ready (an ADD can still be served) and says what the running containers lost.
+    const std::string status = e.wharf("status rp", &rc);
+    CHECK(rc == 0);
+    CHECK_MESSAGE(status.find("network rp is degraded: its containers rely on " + masq + ", missing from nftables") != std::string::npos,
+                  status);
+    CHECK(status.find("network rp is degraded: published ports missing from nftables for") != std::string::npos);
     out = e.wharf("reconcile", &rc);
     CHECK_MESSAGE(rc == 0, out);
     CHECK(out.find("reconcile rp: 1 attachment kept") != std::string::npos);
@@ -325,6 +334,7 @@ TEST_CASE("reconcile: after nft flush ruleset, the running sandbox's published p
     const std::string after = ruleset();
     CHECK_MESSAGE(after.find("18404") != std::string::npos, after);
     CHECK(after.find(masq) != std::string::npos);
+    CHECK(e.wharf("status rp", &rc).find("degraded") == std::string::npos);
     CHECK(e.wharf("reconcile nope", &rc).find("no net configuration with name \"nope\"") != std::string::npos);
     CHECK(rc != 0);
 
