@@ -123,10 +123,9 @@ cni::result add(const cni::context& ctx) {
         join_network(nft_socket, *state, tag, pieces);
     }
     if (conf.macspoofchk) {
-        apply_spoof_rule(nft_socket.get(), {.tag = tag, .host_veth = pair.host_name, .mac = pair.container_mac});
-        undo.push("remove the spoof-check entries of " + tag, [&, owner = tag] {
-            remove_owned(nft_socket.get(), [&](const std::string& t) { return t == owner; });
-        });
+        if (!state) state.emplace(shared_state::open(state_owner));
+        undo.push("remove the spoof-check entries of " + tag, [&, owner = tag] { remove_spoof_check(nft_socket, *state, owner); });
+        add_spoof_check(nft_socket.get(), *state, {.tag = tag, .host_veth = pair.host_name, .mac = pair.container_mac});
     }
 
     // A bridge whose MAC was never pinned takes one from its ports: report what it has now.

@@ -85,7 +85,8 @@ void del(const cni::context& ctx) {
     errors.attempt("drop the recorded sysctls", [&] { sys::wanted_sysctls::here().drop(state_owner, tag); });
     if (conf.macspoofchk) {
         errors.attempt("remove the spoof-check entries", [&] {
-            remove_owned(sock.get(), [&](const std::string& t) { return t == tag; });
+            if (auto state = shared_state::existing(state_owner)) remove_spoof_check(sock, *state, tag);
+            else remove_owned(sock.get(), [&](const std::string& t) { return t == tag; });
         });
     }
     if (ipam_release.joinable()) {

@@ -1,17 +1,23 @@
 #include "firewall.hpp"
 
+#include <linux/netlink.h>
+
 #include <algorithm>
 
 #include <cerrno>
+#include <optional>
 #include <set>
+#include <sstream>
 
 #include "cni/error.hpp"
+#include "netlink/link.hpp"
 #include "nft/error.hpp"
 #include "nft/list.hpp"
 #include "nft/transaction.hpp"
 #include "nft/value.hpp"
 #include "nft_layout.hpp"
 #include "cni/owner_tag.hpp"
+#include "sys/record_dir.hpp"
 
 namespace wharf::bridge {
 
@@ -184,7 +190,10 @@ std::vector<std::string> restore_recorded() {
     const auto state = shared_state::existing(state_owner);
     if (!state) return {};
     lazy_nft_socket sock;
-    return restore_network(sock, *state, [](const std::string&) { return true; });
+    const auto all = [](const std::string&) { return true; };
+    std::vector<std::string> restored = restore_network(sock, *state, all);
+    for (const auto& tag : restore_spoof_checks(sock, *state, all)) restored.push_back("spoof-check entries of " + tag);
+    return restored;
 }
 
 std::vector<std::string> missing_network_pieces(netlink::socket& sock, const shared_state& state,
@@ -273,6 +282,69 @@ std::size_t remove_owned(netlink::socket& sock, const std::function<bool(const s
     layout::remove_elements(tx, doomed);
     tx.commit();
     return doomed.size();
+}
+
+}  // namespace wharf::bridge
+
+namespace wharf::bridge {
+
+namespace {
+
+constexpr const char* spoof_records = "spoof";
+
+std::optional<spoof_rule> load_spoof_record(const sys::record_dir& dir, const std::string& tag) {
+    const auto text = dir.load(tag);
+    if (!text) return std::nullopt;
+    std::istringstream in(*text);
+    std::string veth, mac_text;
+    if (!(in >> veth >> mac_text)) return std::nullopt;
+    const auto mac = net::mac::parse(mac_text);
+    if (!mac) return std::nullopt;
+    return spoof_rule{.tag = tag, .host_veth = veth, .mac = *mac};
+}
+
+}  // namespace
+
+void add_spoof_check(netlink::socket& sock, const shared_state& state, const spoof_rule& rule) {
+    const auto lock = state.lock(sys::lock_kind::shared);
+    apply_spoof_rule(sock, rule);
+    sys::record_dir(state, spoof_records).save(rule.tag, rule.host_veth + " " + rule.mac.to_string() + "\n");
+}
+
+void remove_spoof_check(lazy_nft_socket& sock, const shared_state& state, const std::string& tag) {
+    const auto lock = state.lock(sys::lock_kind::exclusive);
+    remove_owned(sock.get(), [&](const std::string& t) { return t == tag; });
+    sys::record_dir(state, spoof_records).drop(tag);
+}
+
+void drop_stale_spoof_records(const shared_state& state, const std::function<bool(const std::string& tag)>& stale) {
+    const auto lock = state.lock(sys::lock_kind::exclusive);
+    const sys::record_dir dir(state, spoof_records);
+    for (const auto& tag : dir.tags())
+        if (stale(tag)) dir.drop(tag);
+}
+
+std::vector<std::string> restore_spoof_checks(lazy_nft_socket& sock, const shared_state& state,
+                                              const std::function<bool(const std::string& tag)>& kept) {
+    const auto lock = state.lock(sys::lock_kind::exclusive);
+    const sys::record_dir dir(state, spoof_records);
+    std::vector<std::string> restored;
+    std::optional<netlink::socket> links;
+    for (const auto& tag : dir.tags()) {
+        if (!kept(tag)) continue;
+        const auto rule = load_spoof_record(dir, tag);
+        if (!rule) continue;
+        if (!links) links.emplace(netlink::socket::open(NETLINK_ROUTE));
+        if (!netlink::link::find_link(*links, rule->host_veth)) continue;  // the container is gone: nothing to guard
+        try {
+            verify_spoof_rule(sock.get(), *rule);
+            continue;
+        } catch (const cni::error&) {
+        }
+        apply_spoof_rule(sock.get(), *rule);
+        restored.push_back(tag);
+    }
+    return restored;
 }
 
 }  // namespace wharf::bridge

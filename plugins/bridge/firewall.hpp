@@ -74,4 +74,19 @@ void verify_spoof_rule(netlink::socket& sock, const spoof_rule& rule);
 // Removes every per-attachment element whose owner tag satisfies `stale` (one transaction); returns how many.
 std::size_t remove_owned(netlink::socket& sock, const std::function<bool(const std::string& tag)>& stale);
 
+// The spoof checks' records, <run dir>/bridge/<host netns inode>/spoof/<tag>: "host_veth mac", so that
+// GC and wharfd can make an attachment's entries again when nftables lost them. ADD applies and
+// records under the state's lock held shared; DEL, GC and repair take it exclusively, so a repair
+// never re-adds the entries of an attachment whose DEL is removing them.
+// ADD: apply_spoof_rule and its record.
+void add_spoof_check(netlink::socket& sock, const shared_state& state, const spoof_rule& rule);
+// DEL and ADD's rollback: the entries of `tag` and its record.
+void remove_spoof_check(lazy_nft_socket& sock, const shared_state& state, const std::string& tag);
+// GC: drops the records of attachments `stale` says are gone (their entries go with remove_owned).
+void drop_stale_spoof_records(const shared_state& state, const std::function<bool(const std::string& tag)>& stale);
+// GC and the agent: for each recorded attachment `kept` says is valid and whose host veth still
+// exists, makes again the entries nftables lost; returns the tags restored.
+std::vector<std::string> restore_spoof_checks(lazy_nft_socket& sock, const shared_state& state,
+                                              const std::function<bool(const std::string& tag)>& kept);
+
 }  // namespace wharf::bridge

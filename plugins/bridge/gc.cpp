@@ -61,6 +61,13 @@ void gc(const cni::context& ctx) {
     errors.attempt("remove stale spoof-check entries", [&] {
         std::size_t n = remove_owned(sock.get(), stale);
         if (n != 0) log::info("GC: removed {} nftables entries of network {}", n, ctx.conf.name);
+        if (auto state = shared_state::existing(state_owner)) drop_stale_spoof_records(*state, stale);
+    });
+    errors.attempt("restore the valid attachments' spoof-check entries", [&] {
+        auto state = shared_state::existing(state_owner);
+        if (!state) return;
+        for (const auto& tag : restore_spoof_checks(sock, *state, [&](const std::string& t) { return valid.contains(t); }))
+            log::info("GC: restored the spoof-check entries of {} (they were missing from nftables)", tag);
     });
     if (conf.has_ipam) errors.attempt("IPAM GC", [&] { cni::ipam_gc(ctx); });
     errors.throw_if_any("GC of network " + ctx.conf.name);

@@ -2,6 +2,8 @@
 // plugin running inside a sandbox "host": isolation, hairpin and port flags, VLANs, the MAC spoof
 // check, GC, STATUS, twenty concurrent ADDs on a bridge that does not exist yet, and bad input.
 #include <doctest/doctest.h>
+
+#include <filesystem>
 #include <unistd.h>
 
 #include <set>
@@ -195,6 +197,52 @@ TEST_CASE("macspoofchk: frames with another source MAC are dropped at the bridge
     CHECK(w.run("DEL", conf, a.path(), "a").exit_code == 0);
     CHECK(w.run("DEL", conf, b.path(), "b").exit_code == 0);
     CHECK(w.ruleset().find("02:00:00:00:aa:01") == std::string::npos);
+}
+
+TEST_CASE("macspoofchk: GC makes the entries nftables lost again from the records, and drops a stale attachment's") {
+    bridge_world w;
+    json conf = w.conf("spoofgc");
+    conf["macspoofchk"] = true;
+    conf["cniVersion"] = "1.1.0";
+    const auto& a = w.container();
+    const auto& b = w.container();
+    auto ra = w.run("ADD", conf, a.path(), "a", "eth0", "MAC=02:00:00:00:ab:01");
+    auto rb = w.run("ADD", conf, b.path(), "b");
+    REQUIRE_MESSAGE(ra.exit_code == 0, ra.out, ra.err);
+    REQUIRE_MESSAGE(rb.exit_code == 0, rb.out, rb.err);
+    auto spoof_records = [] {
+        std::size_t n = 0;
+        std::error_code ec;
+        for (const auto& host : std::filesystem::directory_iterator(std::string(std::getenv("WHARF_RUN_DIR")) + "/bridge", ec))
+            for (const auto& f : std::filesystem::directory_iterator(host.path() / "spoof", ec)) n += f.path().filename().string()[0] != '.';
+        return n;
+    };
+    CHECK(spoof_records() == 2);
+
+    w.in_host("nft delete table bridge wharf_bridge");
+    CHECK(w.ruleset().find("02:00:00:00:ab:01") == std::string::npos);
+    json gc = conf;
+    gc["cni.dev/valid-attachments"] = json::array({{{"containerID", "a"}, {"ifname", "eth0"}}, {{"containerID", "b"}, {"ifname", "eth0"}}});
+    auto res = run_without_attachment(w, "GC", gc);
+    CHECK_MESSAGE(res.exit_code == 0, res.out, res.err);
+    CHECK(w.ruleset().find("02:00:00:00:ab:01") != std::string::npos);
+    CHECK(w.run("CHECK", with_prev(conf, ra.json()), a.path(), "a").exit_code == 0);
+    // The check works again: a frame with another source MAC is dropped.
+    in_netns(a, "ip link set eth0 address 02:00:00:00:ab:02 && ip neigh flush all");
+    in_netns(b, "ip neigh flush all");
+    CHECK_FALSE(pings(a, ip_of(rb.json())));
+    in_netns(a, "ip link set eth0 address 02:00:00:00:ab:01");
+    CHECK(pings(a, ip_of(rb.json())));
+
+    // b no longer valid: its entries and its record go; a's stay.
+    gc["cni.dev/valid-attachments"] = json::array({{{"containerID", "a"}, {"ifname", "eth0"}}});
+    res = run_without_attachment(w, "GC", gc);
+    CHECK_MESSAGE(res.exit_code == 0, res.out, res.err);
+    CHECK(spoof_records() == 1);
+    CHECK(w.ruleset().find("02:00:00:00:ab:01") != std::string::npos);
+    CHECK(w.run("DEL", conf, a.path(), "a").exit_code == 0);
+    CHECK(spoof_records() == 0);
+    CHECK(w.ruleset().find("02:00:00:00:ab:01") == std::string::npos);
 }
 
 TEST_CASE("GC removes this network's stale attachments only, then runs IPAM GC") {

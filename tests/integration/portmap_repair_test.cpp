@@ -248,3 +248,25 @@ TEST_CASE("GC, and wharfd within a second, set ip_forward and route_localnet aga
     CHECK(host_sysctl(p.pw, "net.ipv4.ip_forward") == "0");
     agent.stop();
 }
+
+TEST_CASE("wharfd makes a container's MAC spoof check again after its table is deleted") {
+    portmap_world pw;
+    json br = pw.bridge_conf("rpspoof");
+    br["macspoofchk"] = true;
+    auto a = pw.attach(br, "ctr-rpspoof");
+    const std::string mac = a.bridge_result["interfaces"][2].value("mac", "");
+    REQUIRE(!mac.empty());
+    REQUIRE(pw.w.ruleset().find(mac) != std::string::npos);
+    temp_dir dir("wharfd-spoof");
+    const std::string log = dir.path() + "/wharfd.log";
+    background_process agent({std::string(WHARF_BIN_DIR) + "/wharfd"}, log, pw.w.host.path());
+    REQUIRE(within(std::chrono::seconds(10), [&] { return read_all(log).find("watching nftables") != std::string::npos; }));
+
+    pw.w.in_host("nft delete table bridge wharf_bridge");
+    CHECK_MESSAGE(within(std::chrono::seconds(3), [&] { return pw.w.ruleset().find(mac) != std::string::npos; }), read_all(log));
+    CHECK(read_all(log).find("restored the bridge plugin's spoof-check entries of") != std::string::npos);
+    CHECK(pw.w.run("DEL", br, a.ns->path(), a.id).exit_code == 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(pw.w.ruleset().find(mac) == std::string::npos);  // after DEL nothing comes back
+    agent.stop();
+}
