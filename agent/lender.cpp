@@ -2,7 +2,6 @@
 
 #include <linux/netlink.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -104,16 +103,12 @@ lender::lender(std::string path, std::size_t max_lent) : path_(std::move(path)),
     struct stat st{};
     if (::stat(path_.c_str(), &st) == 0) listener_inode_ = st.st_ino;
     if (::listen(listener_.get(), 256) != 0) throw_errno("listen on " + path_);
-    stop_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    if (!stop_) throw_errno("eventfd");
-    thread_ = std::thread([this] { run(); });
+    worker_.start([this] { run(); });
 }
 
 lender::~lender() {
-    const std::uint64_t one = 1;
-    if (::write(stop_.get(), &one, sizeof one) < 0) log::error("cannot stop the socket lender: {}", std::strerror(errno));
-    if (thread_.joinable()) thread_.join();
-    // Only our own file: another agent may have replaced it since (it refuses while we listen, though).
+    // The worker is stopped by its own destructor, after this body: the file goes first, which is
+    // harmless (a borrower that finds no file opens its own socket). Only our own file: another agent may have replaced it since (it refuses while we listen, though).
     struct stat st{};
     if (::stat(path_.c_str(), &st) == 0 && st.st_ino == listener_inode_) ::unlink(path_.c_str());
 }
@@ -212,7 +207,7 @@ void lender::run() noexcept {
     std::vector<pollfd> fds;
     for (;;) {
         fds.clear();
-        fds.push_back({.fd = stop_.get(), .events = POLLIN, .revents = 0});
+        fds.push_back({.fd = worker_.stop_fd(), .events = POLLIN, .revents = 0});
         fds.push_back({.fd = listener_.get(), .events = POLLIN, .revents = 0});
         for (const auto& [fd, loan] : loans_) fds.push_back({.fd = fd, .events = POLLIN | POLLRDHUP, .revents = 0});
         if (::poll(fds.data(), fds.size(), -1) < 0) {

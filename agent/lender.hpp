@@ -12,12 +12,12 @@
 #include <string>
 #include <mutex>
 #include <sys/types.h>
-#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "base/unique_fd.hpp"
+#include "worker.hpp"
 
 namespace wharf::agent {
 
@@ -60,14 +60,13 @@ private:
     std::string path_;
     std::size_t max_lent_;
     unique_fd listener_;
-    unique_fd stop_;  // an eventfd the destructor writes
     ino_t listener_inode_ = 0;
     std::vector<unique_fd> idle_;
     std::unordered_map<int, loan> loans_;  // by connection fd
     mutable std::mutex counters_mutex_;  // guards counters_ and ports_
     lender_counters counters_;
     std::unordered_set<std::uint32_t> ports_;
-    std::thread thread_;
+    worker worker_;  // last: stopped and joined first
 };
 
 }  // namespace wharf::agent

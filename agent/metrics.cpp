@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -140,16 +139,10 @@ metrics_server::metrics_server(const std::string& address, std::function<std::st
     socklen_t got = sizeof addr;
     ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&addr), &got);
     bound_ = describe(addr);
-    stop_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    if (!stop_) throw_errno("eventfd");
-    thread_ = std::thread([this] { run(); });
+    worker_.start([this] { run(); });
 }
 
-metrics_server::~metrics_server() {
-    const std::uint64_t one = 1;
-    if (::write(stop_.get(), &one, sizeof one) < 0) log::error("cannot stop the metrics server: {}", std::strerror(errno));
-    if (thread_.joinable()) thread_.join();
-}
+metrics_server::~metrics_server() = default;
 
 void metrics_server::answer(int connection) const {
     const timeval limit{.tv_sec = 1, .tv_usec = 0};
@@ -175,7 +168,7 @@ void metrics_server::answer(int connection) const {
 
 void metrics_server::run() noexcept {
     for (;;) {
-        pollfd fds[2] = {{.fd = stop_.get(), .events = POLLIN, .revents = 0},
+        pollfd fds[2] = {{.fd = worker_.stop_fd(), .events = POLLIN, .revents = 0},
                          {.fd = listener_.get(), .events = POLLIN, .revents = 0}};
         if (::poll(fds, 2, -1) < 0) {
             if (errno == EINTR) continue;

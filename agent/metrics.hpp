@@ -4,9 +4,9 @@
 // time, each with a one-second limit to send its request: a scrape is small and rare.
 #include <functional>
 #include <string>
-#include <thread>
 
 #include "base/unique_fd.hpp"
+#include "worker.hpp"
 
 namespace wharf::agent {
 
@@ -29,9 +29,8 @@ private:
 
     std::function<std::string()> render_;
     unique_fd listener_;
-    unique_fd stop_;
     std::string bound_;
-    std::thread thread_;
+    worker worker_;  // last: stopped and joined first
 };
 
 // Throws std::invalid_argument, as the constructor would, for an address it would refuse.

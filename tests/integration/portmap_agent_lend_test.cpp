@@ -31,28 +31,14 @@
 #include "support/background_process.hpp"
 #include "support/portmap_world.hpp"
 #include "support/temp_dir.hpp"
+#include "support/wait.hpp"
+#include "support/wharfd_process.hpp"
 
 using namespace wharf;
 using namespace wharf::test;
 using nlohmann::json;
 
 namespace {
-
-std::string read_all(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-bool within(std::chrono::milliseconds limit, const std::function<bool()>& done) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    for (;;) {
-        if (done()) return true;
-        if (std::chrono::steady_clock::now() > end) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-}
 
 // A field of /proc/<pid>/status in kB ("VmRSS").
 long status_kb(pid_t pid, const std::string& field) {
@@ -72,22 +58,17 @@ std::size_t open_descriptors(pid_t pid) {
     return n;
 }
 
-// wharfd started in the world's host namespace, with the test's run directory; waits until it lends.
-struct agent_in_host {
-    temp_dir dir{"wharfd-lend"};
-    std::string log = dir.path() + "/wharfd.log";
-    background_process process;
-
-    explicit agent_in_host(const bridge_world& w, const std::vector<std::string>& extra = {})
-        : process(argv(extra), log, w.host.path()) {
-        REQUIRE_MESSAGE(within(std::chrono::seconds(10), [&] { return text().find("lending netfilter sockets") != std::string::npos; }),
-                        text());
-    }
-    std::string text() const { return read_all(log); }
-    static std::vector<std::string> argv(const std::vector<std::string>& extra) {
-        std::vector<std::string> a{std::string(WHARF_BIN_DIR) + "/wharfd", "--log-level", "debug"};
-        a.insert(a.end(), extra.begin(), extra.end());
-        return a;
+// A container on a bridge in a throwaway host, for portmap ADDs to publish its port 80.
+struct container_world {
+    portmap_world pw;
+    json br;
+    attachment a;
+    explicit container_world(const std::string& network) : br(pw.bridge_conf(network)), a(pw.attach(br, "ctr-" + network)) {}
+    json maps(unsigned host_port) const { return json::array({{{"hostPort", host_port}, {"containerPort", 80}, {"protocol", "tcp"}}}); }
+    // Nothing published is left; the container leaves the bridge.
+    void finish() {
+        CHECK(pw.elements("ports4").empty());
+        CHECK(pw.w.run("DEL", br, a.ns->path(), a.id).exit_code == 0);
     }
 };
 
@@ -138,7 +119,7 @@ double metric_value(const std::string& page, const std::string& name) {
 
 TEST_CASE("wharfd lends netfilter sockets of its namespace only, takes them back and lends the same one again") {
     portmap_world pw;
-    agent_in_host agent(pw.w);
+    wharfd_process agent(pw.w.host.path());
     const std::string path = netlink::agent_socket_path();
     struct stat st{};
     REQUIRE(::stat(path.c_str(), &st) == 0);
@@ -170,7 +151,7 @@ TEST_CASE("wharfd lends netfilter sockets of its namespace only, takes them back
         tx.remove(nft::table{nft::family::inet, table});
         tx.commit();
     });
-    CHECK_MESSAGE(same_again, "the first socket was never lent again: ", agent.text());
+    CHECK_MESSAGE(same_again, "the first socket was never lent again: ", agent.log());
     CHECK(pw.w.in_host("nft list tables").find(table) == std::string::npos);
 
     // From another namespace, the agent's socket (of the host sandbox) is refused by the client.
@@ -179,62 +160,59 @@ TEST_CASE("wharfd lends netfilter sockets of its namespace only, takes them back
     // With no agent at the path, nothing is borrowed and nothing waits.
     in_namespace(pw.w.host.path(), [&] {
         const auto start = std::chrono::steady_clock::now();
-        CHECK_FALSE(netlink::borrow_netfilter_socket(agent.dir.path() + "/nobody.sock").has_value());
+        CHECK_FALSE(netlink::borrow_netfilter_socket(agent.dir() + "/nobody.sock").has_value());
         CHECK(std::chrono::steady_clock::now() - start < netlink::lend_timeout);
     });
 
     // A second agent on the same run directory refuses to start; the first keeps lending.
-    background_process second({std::string(WHARF_BIN_DIR) + "/wharfd"}, agent.dir.path() + "/second.log", pw.w.host.path());
+    background_process second({std::string(WHARF_BIN_DIR) + "/wharfd"}, agent.dir() + "/second.log", pw.w.host.path());
     CHECK(within(std::chrono::seconds(10), [&] { return !second.running(); }));
-    CHECK(read_all(agent.dir.path() + "/second.log").find("another wharfd is listening") != std::string::npos);
+    CHECK(file_text(agent.dir() + "/second.log").find("another wharfd is listening") != std::string::npos);
     in_namespace(pw.w.host.path(), [&] { CHECK(netlink::borrow_netfilter_socket(path).has_value()); });
 
-    agent.process.stop();
+    agent.process().stop();
     CHECK(::access(path.c_str(), F_OK) != 0);  // the agent removes its socket when it stops
 }
 
 TEST_CASE("a portmap ADD and DEL with wharfd borrow its sockets and publish as without it") {
-    portmap_world pw;
-    auto br = pw.bridge_conf("lendpm");
-    auto a = pw.attach(br, "ctr-lendpm");
-    pw.listen(*a.ns, 80, "web-lendpm");
-    agent_in_host agent(pw.w);
-    const json maps = json::array({{{"hostPort", 18431}, {"containerPort", 80}, {"protocol", "tcp"}}});
+    container_world c("lendpm");
+    auto& pw = c.pw;
+    c.pw.listen(*c.a.ns, 80, "web-lendpm");
+    wharfd_process agent(pw.w.host.path());
+    const json maps = c.maps(18431);
     auto rounds = [&] {
         std::size_t n = 0;
-        const std::string text = agent.text();
+        const std::string text = agent.log();
         for (auto at = text.find("repair round"); at != std::string::npos; at = text.find("repair round", at + 1)) ++n;
         return n;
     };
     REQUIRE(within(std::chrono::seconds(5), [&] { return rounds() >= 1; }));  // the one at start
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     const std::size_t rounds_before = rounds();
-    auto add = pw.portmap("ADD", pw.portmap_conf(br["name"], maps, a.bridge_result), a);
+    auto add = pw.portmap("ADD", pw.portmap_conf(c.br["name"], maps, c.a.bridge_result), c.a);
     REQUIRE_MESSAGE(add.exit_code == 0, add.out, add.err);
     CHECK(pw.tcp(pw.w.outside().ns.get(), pw.w.outside().host_ip, 18431) == "web-lendpm");
-    CHECK_MESSAGE(agent.text().find("lent netfilter socket") != std::string::npos, agent.text());
+    CHECK_MESSAGE(agent.log().find("lent netfilter socket") != std::string::npos, agent.log());
     // The commit came through a lent socket: the agent does not answer it with a repair round.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    CHECK_MESSAGE(rounds() == rounds_before, agent.text());
-    auto del = pw.portmap("DEL", pw.portmap_conf(br["name"], maps), a);
+    CHECK_MESSAGE(rounds() == rounds_before, agent.log());
+    auto del = pw.portmap("DEL", pw.portmap_conf(c.br["name"], maps), c.a);
     CHECK_MESSAGE(del.exit_code == 0, del.out, del.err);
-    CHECK(pw.elements("ports4").empty());
-    CHECK(pw.w.run("DEL", br, a.ns->path(), a.id).exit_code == 0);
+    c.finish();
 }
 
 TEST_CASE("killing wharfd with SIGKILL in the middle of commits fails no plugin call and loses no rule") {
-    portmap_world pw;
-    auto br = pw.bridge_conf("lendkill");
-    auto a = pw.attach(br, "ctr-lendkill");
-    std::optional<agent_in_host> agent;
-    agent.emplace(pw.w);
-    const pid_t agent_pid = agent->process.pid();
+    container_world c("lendkill");
+    auto& [pw, br, a] = c;
+    std::optional<wharfd_process> agent;
+    agent.emplace(pw.w.host.path());
+    const pid_t agent_pid = agent->process().pid();
 
     // 48 published ports, one attachment each (one container's address, distinct container IDs), ADDed by
     // four threads at once; the agent is killed once a quarter of them are done.
     constexpr unsigned count = 48;
     constexpr unsigned first_port = 18440;
-    auto maps_of = [](unsigned port) { return json::array({{{"hostPort", port}, {"containerPort", 80}, {"protocol", "tcp"}}}); };
+    auto maps_of = [&](unsigned port) { return c.maps(port); };
     std::atomic<unsigned> next{0};
     std::atomic<unsigned> done{0};
     std::vector<run_result> results(count);
@@ -252,8 +230,8 @@ TEST_CASE("killing wharfd with SIGKILL in the middle of commits fails no plugin 
     ::kill(agent_pid, SIGKILL);
     const unsigned done_at_kill = done.load();
     for (auto& w : workers) w.join();
-    agent->process.stop();  // reaps it
-    CHECK_FALSE(agent->process.running());
+    agent->process().stop();  // reaps it
+    CHECK_FALSE(agent->process().running());
     CHECK_MESSAGE(done_at_kill < count, "the agent was killed only after every ADD had finished");
 
     for (unsigned i = 0; i < count; ++i) CHECK_MESSAGE(results[i].exit_code == 0, i, results[i].out, results[i].err);
@@ -263,30 +241,27 @@ TEST_CASE("killing wharfd with SIGKILL in the middle of commits fails no plugin 
                               "ctr-lendkill-" + std::to_string(i));
         CHECK_MESSAGE(del.exit_code == 0, del.out, del.err);
     }
-    CHECK(pw.elements("ports4").empty());
-    CHECK(pw.w.run("DEL", br, a.ns->path(), a.id).exit_code == 0);
+    c.finish();
 }
 
 TEST_CASE("a hung wharfd (stopped) delays a plugin by the lend timeout only; ADD and DEL still succeed") {
-    portmap_world pw;
-    auto br = pw.bridge_conf("lendhung");
-    auto a = pw.attach(br, "ctr-lendhung");
-    agent_in_host agent(pw.w);
-    const json maps = json::array({{{"hostPort", 18432}, {"containerPort", 80}, {"protocol", "tcp"}}});
-    REQUIRE(::kill(agent.process.pid(), SIGSTOP) == 0);
+    container_world c("lendhung");
+    auto& [pw, br, a] = c;
+    wharfd_process agent(pw.w.host.path());
+    const json maps = c.maps(18432);
+    REQUIRE(::kill(agent.process().pid(), SIGSTOP) == 0);
     auto add = pw.portmap("ADD", pw.portmap_conf(br["name"], maps, a.bridge_result), a);
     auto del = pw.portmap("DEL", pw.portmap_conf(br["name"], maps), a);
-    ::kill(agent.process.pid(), SIGCONT);
+    ::kill(agent.process().pid(), SIGCONT);
     CHECK_MESSAGE(add.exit_code == 0, add.out, add.err);
     CHECK_MESSAGE(del.exit_code == 0, del.out, del.err);
-    CHECK(pw.elements("ports4").empty());
-    CHECK(pw.w.run("DEL", br, a.ns->path(), a.id).exit_code == 0);
+    c.finish();
 }
 
 TEST_CASE("10,000 commits through lent sockets leave wharfd's memory and descriptors flat") {
     portmap_world pw;
-    agent_in_host agent(pw.w);
-    const pid_t pid = agent.process.pid();
+    wharfd_process agent(pw.w.host.path());
+    const pid_t pid = agent.process().pid();
     const std::string path = netlink::agent_socket_path();
     const std::string table = table_name("wrmem");
     long rss_warm = 0;
@@ -315,7 +290,7 @@ TEST_CASE("10,000 commits through lent sockets leave wharfd's memory and descrip
     // The pool grows only when a borrower comes back before its last socket was taken back, and keeps
     // at most 64 idle (agent/lender.cpp): bounded, whatever the count of commits.
     CHECK(fds_end <= fds_warm + 64);
-    CHECK(agent.process.running());
+    CHECK(agent.process().running());
     pw.w.in_host("nft delete table inet " + table);
 }
 
@@ -323,8 +298,8 @@ TEST_CASE("wharfd's metrics, on a loopback address only, count the sockets lent 
     portmap_world pw;
     pw.w.in_host("ip link set lo up");
     constexpr unsigned port = 9488;  // inside the throwaway host namespace: no clash with the machine's
-    agent_in_host agent(pw.w, {"--metrics", "127.0.0.1:" + std::to_string(port)});
-    REQUIRE(within(std::chrono::seconds(5), [&] { return agent.text().find("metrics on http://127.0.0.1:9488/metrics") != std::string::npos; }));
+    wharfd_process agent(pw.w.host.path(), {"--metrics", "127.0.0.1:" + std::to_string(port)});
+    REQUIRE(within(std::chrono::seconds(5), [&] { return agent.log().find("metrics on http://127.0.0.1:9488/metrics") != std::string::npos; }));
     const std::string path = netlink::agent_socket_path();
     const std::string table = table_name("wrmet");
     in_namespace(pw.w.host.path(), [&] {
@@ -353,8 +328,8 @@ TEST_CASE("wharfd's metrics, on a loopback address only, count the sockets lent 
     CHECK(missing.rfind("HTTP/1.1 404", 0) == 0);
 
     // Any other address is refused at start.
-    background_process wide({std::string(WHARF_BIN_DIR) + "/wharfd", "--metrics", "0.0.0.0:9489"}, agent.dir.path() + "/wide.log",
+    background_process wide({std::string(WHARF_BIN_DIR) + "/wharfd", "--metrics", "0.0.0.0:9489"}, agent.dir() + "/wide.log",
                             pw.w.host.path());
     CHECK(within(std::chrono::seconds(10), [&] { return !wide.running(); }));
-    CHECK(read_all(agent.dir.path() + "/wide.log").find("loopback address only") != std::string::npos);
+    CHECK(file_text(agent.dir() + "/wide.log").find("loopback address only") != std::string::npos);
 }

@@ -17,6 +17,8 @@
 #include "support/background_process.hpp"
 #include "support/portmap_world.hpp"
 #include "support/temp_dir.hpp"
+#include "support/wait.hpp"
+#include "support/wharfd_process.hpp"
 
 using namespace wharf::test;
 using nlohmann::json;
@@ -76,24 +78,6 @@ struct published_world {
         return c;
     }
 };
-
-std::string read_all(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-// Polls `done` every 50 ms for up to `limit`; whether it became true. (The repair is asked of the
-// agent within one second; the limit is wider so a loaded machine does not fail the test.)
-bool within(std::chrono::milliseconds limit, const std::function<bool()>& done) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    for (;;) {
-        if (done()) return true;
-        if (std::chrono::steady_clock::now() > end) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-}
 
 }  // namespace
 
@@ -166,16 +150,12 @@ TEST_CASE("wharfd in the host repairs by itself: after nft flush ruleset and aft
     published_world p("rpagent", 18405);
     const auto& out = p.out();
     REQUIRE(p.pw.tcp(out.ns.get(), out.host_ip, 18405) == "web-rpagent");
-    temp_dir dir("wharfd-test");
-    const std::string log = dir.path() + "/wharfd.log";
-    background_process agent({std::string(WHARF_BIN_DIR) + "/wharfd", "--log-level", "debug"}, log, p.pw.w.host.path());
-    REQUIRE_MESSAGE(within(std::chrono::seconds(10), [&] { return read_all(log).find("watching nftables") != std::string::npos; }),
-                    read_all(log));
+    wharfd_process agent(p.pw.w.host.path());
 
     p.pw.w.in_host("nft flush ruleset");
     const auto flushed = std::chrono::steady_clock::now();
     CHECK_MESSAGE(within(std::chrono::seconds(5), [&] { return p.pw.tcp(out.ns.get(), out.host_ip, 18405) == "web-rpagent"; }),
-                  read_all(log));
+                  agent.log());
     MESSAGE("published port back after ",
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - flushed).count(), " ms");
     CHECK(within(std::chrono::seconds(5), [&] { return pings(*p.a.ns, out.outside_ip); }));
@@ -183,7 +163,7 @@ TEST_CASE("wharfd in the host repairs by itself: after nft flush ruleset and aft
     p.pw.w.in_host("nft delete element inet wharf_portmap ports4 '{ tcp . 0.0.0.0 . 18405 }'");
     CHECK(within(std::chrono::seconds(5), [&] { return p.pw.elements("ports4").size() == 1; }));
     CHECK(p.pw.tcp(out.ns.get(), out.host_ip, 18405) == "web-rpagent");
-    const std::string text = read_all(log);
+    const std::string text = agent.log();
     CHECK_MESSAGE(text.find("published the ports of 1 attachment again") != std::string::npos, text);
     CHECK(text.find("restored the bridge plugin's masq-") != std::string::npos);
 
@@ -191,8 +171,8 @@ TEST_CASE("wharfd in the host repairs by itself: after nft flush ruleset and aft
     CHECK(p.pw.portmap("DEL", p.portmap_conf(), p.a).exit_code == 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     CHECK(p.pw.elements("ports4").empty());
-    agent.stop();
-    CHECK_FALSE(agent.running());
+    agent.process().stop();
+    CHECK_FALSE(agent.process().running());
     CHECK(p.pw.w.run("DEL", p.br, p.a.ns->path(), p.a.id).exit_code == 0);
 }
 
@@ -223,20 +203,17 @@ TEST_CASE("GC, and wharfd within a second, set ip_forward and route_localnet aga
     CHECK(p.pw.tcp(out.ns.get(), out.host_ip, 18406) == "web-rpsysctl");
 
     // With the agent: by itself.
-    temp_dir dir("wharfd-sysctl");
-    const std::string log = dir.path() + "/wharfd.log";
-    background_process agent({std::string(WHARF_BIN_DIR) + "/wharfd"}, log, p.pw.w.host.path());
-    REQUIRE(within(std::chrono::seconds(10), [&] { return read_all(log).find("watching nftables") != std::string::npos; }));
+    wharfd_process agent(p.pw.w.host.path());
     p.pw.w.in_host("sysctl -qw net.ipv4.ip_forward=0 " + localnet + "=0");
     const auto turned_off = std::chrono::steady_clock::now();
     CHECK_MESSAGE(within(std::chrono::seconds(3), [&] {
                       return host_sysctl(p.pw, "net.ipv4.ip_forward") == "1" && host_sysctl(p.pw, localnet) == "1";
                   }),
-                  read_all(log));
+                  agent.log());
     MESSAGE("sysctls set again after ",
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - turned_off).count(), " ms");
     CHECK(p.pw.tcp(out.ns.get(), out.host_ip, 18406) == "web-rpsysctl");
-    const std::string text = read_all(log);
+    const std::string text = agent.log();
     CHECK_MESSAGE(text.find("set net/ipv4/ip_forward: 0 -> 1 again") != std::string::npos, text);
     CHECK(text.find("route_localnet: 0 -> 1 again") != std::string::npos);
 
@@ -246,7 +223,7 @@ TEST_CASE("GC, and wharfd within a second, set ip_forward and route_localnet aga
     p.pw.w.in_host("sysctl -qw net.ipv4.ip_forward=0");
     std::this_thread::sleep_for(std::chrono::milliseconds(1200));
     CHECK(host_sysctl(p.pw, "net.ipv4.ip_forward") == "0");
-    agent.stop();
+    agent.process().stop();
 }
 
 TEST_CASE("wharfd makes a container's MAC spoof check again after its table is deleted") {
@@ -257,16 +234,13 @@ TEST_CASE("wharfd makes a container's MAC spoof check again after its table is d
     const std::string mac = a.bridge_result["interfaces"][2].value("mac", "");
     REQUIRE(!mac.empty());
     REQUIRE(pw.w.ruleset().find(mac) != std::string::npos);
-    temp_dir dir("wharfd-spoof");
-    const std::string log = dir.path() + "/wharfd.log";
-    background_process agent({std::string(WHARF_BIN_DIR) + "/wharfd"}, log, pw.w.host.path());
-    REQUIRE(within(std::chrono::seconds(10), [&] { return read_all(log).find("watching nftables") != std::string::npos; }));
+    wharfd_process agent(pw.w.host.path());
 
     pw.w.in_host("nft delete table bridge wharf_bridge");
-    CHECK_MESSAGE(within(std::chrono::seconds(3), [&] { return pw.w.ruleset().find(mac) != std::string::npos; }), read_all(log));
-    CHECK(read_all(log).find("restored the bridge plugin's spoof-check entries of") != std::string::npos);
+    CHECK_MESSAGE(within(std::chrono::seconds(3), [&] { return pw.w.ruleset().find(mac) != std::string::npos; }), agent.log());
+    CHECK(agent.log().find("restored the bridge plugin's spoof-check entries of") != std::string::npos);
     CHECK(pw.w.run("DEL", br, a.ns->path(), a.id).exit_code == 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     CHECK(pw.w.ruleset().find(mac) == std::string::npos);  // after DEL nothing comes back
-    agent.stop();
+    agent.process().stop();
 }
