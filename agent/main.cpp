@@ -17,6 +17,7 @@
 #include "base/unique_fd.hpp"
 #include "log/logging.hpp"
 #include "nft/monitor.hpp"
+#include "reclaim.hpp"
 #include "repair.hpp"
 
 namespace {
@@ -24,12 +25,22 @@ namespace {
 using namespace wharf;
 
 constexpr const char* usage =
-    "usage: wharfd [--once] [--log-level LEVEL]\n"
+    "usage: wharfd [--once [--dry-run]] [--reclaim-after DURATION] [--ipam-dir DIR]... [--log-level LEVEL]\n"
     "Wharf's node agent: repairs what the plugins recorded (bridge masquerade and isolation, portmap's\n"
-    "published ports) whenever nftables changes in this network namespace.\n"
-    "  --once              repair once and exit (0 whether or not anything was missing)\n"
-    "  --log-level LEVEL   trace, debug, info (default), warn, error\n"
-    "State: $WHARF_RUN_DIR (default /run/wharf), as the plugins keep it.\n";
+    "published ports) whenever nftables changes in this network namespace, and reclaims what containers\n"
+    "that died without a DEL left (host-local's addresses, portmap's published ports): at start, then\n"
+    "about every minute.\n"
+    "  --once                   repair and reclaim once, then exit (0 whether or not anything was done)\n"
+    "  --dry-run                with --once: change nothing; log what reclaim would release\n"
+    "  --reclaim-after DURATION also reclaim an attachment of this boot whose network namespace is gone\n"
+    "                           once its ADD is DURATION old (90s, 10m, 1h30m); default: only\n"
+    "                           attachments recorded during an earlier boot\n"
+    "  --ipam-dir DIR           a host-local dataDir to reclaim in (repeatable; default /var/lib/cni/networks)\n"
+    "  --log-level LEVEL        trace, debug, info (default), warn, error\n"
+    "Never reclaimed: an attachment whose network namespace is still at its path, or whose record names\n"
+    "no namespace identity. State: $WHARF_RUN_DIR (default /run/wharf), as the plugins keep it.\n";
+
+agent::reclaim_options reclaim_opts;
 
 // Changes come in bursts (a flush is many notifications, a repair's own commit more): wait this long
 // after the last one before repairing, so one repair answers the whole burst.
@@ -54,6 +65,7 @@ int serve() {
     log::info("wharfd: watching nftables (pid {})", getpid());
     agent::repair_once();
     for (;;) {
+        agent::reclaim_when_due(reclaim_opts);
         pollfd fds[2] = {{.fd = signals.get(), .events = POLLIN, .revents = 0},
                          {.fd = changes.fd(), .events = POLLIN, .revents = 0}};
         const int n = ::poll(fds, 2, idle_repair_ms);
@@ -89,6 +101,16 @@ int main(int argc, char** argv) {
         }
         if (arg == "--once") {
             once = true;
+        } else if (arg == "--dry-run") {
+            reclaim_opts.dry_run = true;
+        } else if (arg == "--reclaim-after" && i + 1 < argc) {
+            reclaim_opts.policy.after = agent::parse_duration(argv[++i]);
+            if (!reclaim_opts.policy.after) {
+                std::fprintf(stderr, "wharfd: --reclaim-after \"%s\" is no duration (90s, 10m, 1h30m)\n", argv[i]);
+                return 2;
+            }
+        } else if (arg == "--ipam-dir" && i + 1 < argc) {
+            reclaim_opts.ipam_dirs.emplace_back(argv[++i]);
         } else if (arg == "--log-level" && i + 1 < argc) {
             level = argv[++i];
         } else {
@@ -96,10 +118,15 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
+    if (reclaim_opts.dry_run && !once) {
+        std::fprintf(stderr, "wharfd: --dry-run needs --once\n%s", usage);
+        return 2;
+    }
     log::configure("wharfd", "", level);
     try {
         if (once) {
-            agent::repair_once();
+            if (!reclaim_opts.dry_run) agent::repair_once();
+            agent::reclaim_once(reclaim_opts);
             return 0;
         }
         return serve();
