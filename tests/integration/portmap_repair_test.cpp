@@ -168,7 +168,9 @@ TEST_CASE("wharfd in the host repairs by itself: after nft flush ruleset and aft
     REQUIRE(p.pw.tcp(out.ns.get(), out.host_ip, 18405) == "web-rpagent");
     temp_dir dir("wharfd-test");
     const std::string log = dir.path() + "/wharfd.log";
-    background_process agent({std::string(WHARF_BIN_DIR) + "/wharfd", "--log-level", "debug"}, log, p.pw.w.host.path());
+    // Its own IPAM directory to reclaim in, so the agent never reads the host's /var/lib/cni/networks.
+    background_process agent({std::string(WHARF_BIN_DIR) + "/wharfd", "--log-level", "debug", "--ipam-dir", dir.path() + "/ipam"},
+                             log, p.pw.w.host.path());
     REQUIRE_MESSAGE(within(std::chrono::seconds(10), [&] { return read_all(log).find("watching nftables") != std::string::npos; }),
                     read_all(log));
 
