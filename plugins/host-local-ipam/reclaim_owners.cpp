@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 
+#include <cerrno>
+
 #include "base/os_error.hpp"
 #include "base/unique_fd.hpp"
 #include "disk_store.hpp"
