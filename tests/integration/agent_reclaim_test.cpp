@@ -24,6 +24,7 @@
 #include "support/plugin_runner.hpp"
 #include "support/sandbox.hpp"
 #include "support/temp_dir.hpp"
+#include "support/watch.hpp"
 
 using namespace wharf::test;
 using nlohmann::json;
@@ -32,22 +33,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::string earlier_boot = "00000000-0000-4000-8000-000000000000";
-
-std::string read_all(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-bool within(std::chrono::milliseconds limit, const std::function<bool()>& done) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    for (;;) {
-        if (done()) return true;
-        if (std::chrono::steady_clock::now() > end) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-}
 
 // One test's world: the agent's host namespace, a private dataDir and network name, a subnet of
 // 10.237.0.0/16 derived from the PID.

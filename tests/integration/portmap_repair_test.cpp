@@ -17,6 +17,7 @@
 #include "support/background_process.hpp"
 #include "support/portmap_world.hpp"
 #include "support/temp_dir.hpp"
+#include "support/watch.hpp"
 
 using namespace wharf::test;
 using nlohmann::json;
@@ -76,24 +77,6 @@ struct published_world {
         return c;
     }
 };
-
-std::string read_all(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-// Polls `done` every 50 ms for up to `limit`; whether it became true. (The repair is asked of the
-// agent within one second; the limit is wider so a loaded machine does not fail the test.)
-bool within(std::chrono::milliseconds limit, const std::function<bool()>& done) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    for (;;) {
-        if (done()) return true;
-        if (std::chrono::steady_clock::now() > end) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-}
 
 }  // namespace
 
@@ -174,6 +157,8 @@ TEST_CASE("wharfd in the host repairs by itself: after nft flush ruleset and aft
     REQUIRE_MESSAGE(within(std::chrono::seconds(10), [&] { return read_all(log).find("watching nftables") != std::string::npos; }),
                     read_all(log));
 
+    // The repair is asked of the agent within one second; the limits below are wider so that a loaded
+    // machine does not fail the test.
     p.pw.w.in_host("nft flush ruleset");
     const auto flushed = std::chrono::steady_clock::now();
     CHECK_MESSAGE(within(std::chrono::seconds(5), [&] { return p.pw.tcp(out.ns.get(), out.host_ip, 18405) == "web-rpagent"; }),
