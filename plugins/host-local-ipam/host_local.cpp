@@ -39,8 +39,12 @@ cni::result cmd_add(const cni::context& ctx, const plugin_options& opts) {
     const cni::attachment me{ctx.req.container_id, ctx.req.ifname};
     const std::size_t n = conf.range_sets.size();
     // Where the container lives, for wharfd's reclaim; taken outside the lock (it enters the netns).
-    const std::string owner_record = format_owner_record(
-        {.container_id = trim(me.container_id), .ifname = me.ifname, .origin = netns::capture(ctx.req.netns)});
+    // Without the namespace's identity a record could prove nothing, so there is none.
+    const netns::origin origin = netns::capture(ctx.req.netns);
+    const std::string owner_record =
+        origin.id.known()
+            ? format_owner_record({.container_id = trim(me.container_id), .ifname = me.ifname, .origin = origin})
+            : std::string();
 
     std::vector<std::optional<ip_address>> chosen(n);
     {
