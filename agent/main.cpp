@@ -22,6 +22,7 @@
 #include "log/logging.hpp"
 #include "netlink/netfilter_socket.hpp"
 #include "nft/monitor.hpp"
+#include "reclaim.hpp"
 #include "repair.hpp"
 #include "sysctl_keeper.hpp"
 #include "sys/dirs.hpp"
@@ -31,15 +32,26 @@ namespace {
 using namespace wharf;
 
 constexpr const char* usage =
-    "usage: wharfd [--once] [--metrics HOST:PORT] [--log-level LEVEL]\n"
-    "Wharf's node agent: repairs what the plugins recorded (bridge masquerade and isolation, portmap's\n"
-    "published ports) whenever nftables changes in this network namespace, and lends the plugins\n"
-    "netfilter sockets on $WHARF_RUN_DIR/wharfd.sock so that their commits skip the kernel's RCU wait.\n"
-    "  --once              repair once and exit (0 whether or not anything was missing)\n"
-    "  --metrics HOST:PORT serve Prometheus metrics at http://HOST:PORT/metrics; HOST must be a\n"
-    "                      loopback address (127.0.0.1, ::1); off by default\n"
-    "  --log-level LEVEL   trace, debug, info (default), warn, error\n"
-    "State: $WHARF_RUN_DIR (default /run/wharf), as the plugins keep it.\n";
+    "usage: wharfd [--once [--dry-run]] [--reclaim-after DURATION] [--ipam-dir DIR]... [--metrics HOST:PORT]\n"
+    "              [--log-level LEVEL]\n"
+    "Wharf's node agent: lends the plugins netfilter sockets on $WHARF_RUN_DIR/wharfd.sock, so that their\n"
+    "commits skip the kernel's RCU wait; repairs what the plugins recorded (bridge masquerade, isolation\n"
+    "and spoof checks, portmap's published ports, the sysctls they rely on) whenever it changes in this\n"
+    "network namespace; and reclaims what containers that died without a DEL left (host-local's\n"
+    "addresses, portmap's published ports): at start, then about every minute.\n"
+    "  --once                   repair and reclaim once, then exit (0 whether or not anything was done)\n"
+    "  --dry-run                with --once: change nothing; log what reclaim would release\n"
+    "  --reclaim-after DURATION also reclaim an attachment of this boot whose network namespace is gone\n"
+    "                           once its ADD is DURATION old (90s, 10m, 1h30m); default: only\n"
+    "                           attachments recorded during an earlier boot\n"
+    "  --ipam-dir DIR           a host-local dataDir to reclaim in (repeatable; default /var/lib/cni/networks)\n"
+    "  --metrics HOST:PORT      serve Prometheus metrics at http://HOST:PORT/metrics; HOST must be a\n"
+    "                           loopback address (127.0.0.1, ::1); off by default\n"
+    "  --log-level LEVEL        trace, debug, info (default), warn, error\n"
+    "Never reclaimed: an attachment whose network namespace is still at its path, or whose record names\n"
+    "no namespace identity. State: $WHARF_RUN_DIR (default /run/wharf), as the plugins keep it.\n";
+
+agent::reclaim_options reclaim_opts;
 
 // Changes come in bursts (a flush is many notifications, a repair's own commit more): wait this long
 // after the last one before repairing, so one repair answers the whole burst.
@@ -88,6 +100,7 @@ int serve(const std::string& metrics_address) {
     sysctls.keep();
     auto last_repair = std::chrono::steady_clock::now();
     for (;;) {
+        agent::reclaim_when_due(reclaim_opts);
         pollfd fds[2] = {{.fd = signals.get(), .events = POLLIN, .revents = 0},
                          {.fd = changes.fd(), .events = POLLIN, .revents = 0}};
         const int n = ::poll(fds, 2, sysctl_check_ms);
@@ -140,6 +153,16 @@ int main(int argc, char** argv) {
             once = true;
         } else if (arg == "--metrics" && i + 1 < argc) {
             metrics_address = argv[++i];
+        } else if (arg == "--dry-run") {
+            reclaim_opts.dry_run = true;
+        } else if (arg == "--reclaim-after" && i + 1 < argc) {
+            reclaim_opts.policy.after = agent::parse_duration(argv[++i]);
+            if (!reclaim_opts.policy.after) {
+                std::fprintf(stderr, "wharfd: --reclaim-after \"%s\" is no duration (90s, 10m, 1h30m)\n", argv[i]);
+                return 2;
+            }
+        } else if (arg == "--ipam-dir" && i + 1 < argc) {
+            reclaim_opts.ipam_dirs.emplace_back(argv[++i]);
         } else if (arg == "--log-level" && i + 1 < argc) {
             level = argv[++i];
         } else {
@@ -147,13 +170,20 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
+    if (reclaim_opts.dry_run && !once) {
+        std::fprintf(stderr, "wharfd: --dry-run needs --once\n%s", usage);
+        return 2;
+    }
     log::configure("wharfd", "", level);
     netlink::never_borrow();  // the agent's own commits use its own sockets
     try {
         if (!metrics_address.empty()) agent::check_metrics_address(metrics_address);
         if (once) {
-            agent::repair_once();
-            agent::sysctl_keeper().keep();
+            if (!reclaim_opts.dry_run) {
+                agent::repair_once();
+                agent::sysctl_keeper().keep();
+            }
+            agent::reclaim_once(reclaim_opts);
             return 0;
         }
         return serve(metrics_address);

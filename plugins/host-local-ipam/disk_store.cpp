@@ -63,6 +63,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "base/os_error.hpp"
 #include "base/stable_hash.hpp"
@@ -70,6 +71,7 @@
 #include "cni/error.hpp"
 #include "log/logging.hpp"
 #include "sys/atomic_file.hpp"
+#include "sys/boot_id.hpp"
 
 namespace wharf::ipam {
 
@@ -142,17 +144,6 @@ std::string format_index(const cni::attachment& a, const std::vector<ip_address>
     return out;
 }
 
-// This boot's ID, or "" when the kernel does not tell (then the index is kept durable, see I4).
-std::string current_boot_id() {
-    int raw = ::open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
-    if (raw < 0) return {};
-    unique_fd fd(raw);
-    char buf[64];
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n <= 0) return {};
-    return trim(std::string_view(buf, static_cast<std::size_t>(n)));
-}
-
 void make_dir(const std::string& path, bool& created) {
     if (::mkdir(path.c_str(), 0755) == 0) {
         created = true;
@@ -186,22 +177,31 @@ bool owned_by(const owner& o, const cni::attachment& a) {
     return o.legacy() || o.ifname == a.ifname;
 }
 
-std::string index_file_name(const cni::attachment& a) {
+namespace {
+
+std::string attachment_file_name(std::string_view prefix, const cni::attachment& a) {
     // '@' never survives escape(), so the separator keeps the mapping one-to-one.
-    std::string name = std::string(index_prefix) + escape(trim(a.container_id)) + "@" + escape(a.ifname);
+    std::string name = std::string(prefix) + escape(trim(a.container_id)) + "@" + escape(a.ifname);
     if (name.size() <= 250) return name;
-    return fmt::format("{}h.{:016x}", index_prefix, stable_hash(trim(a.container_id) + '\0' + a.ifname));
+    return fmt::format("{}h.{:016x}", prefix, stable_hash(trim(a.container_id) + '\0' + a.ifname));
 }
+
+}  // namespace
+
+std::string index_file_name(const cni::attachment& a) { return attachment_file_name(index_prefix, a); }
+
+std::string owner_record_file_name(const cni::attachment& a) { return attachment_file_name(owner_record_prefix, a); }
 
 struct disk_store::scan_result {
     std::map<ip_address, owner> reservations;        // every file whose name is an address
     std::map<std::string, std::string> index_files;  // name -> content
+    std::vector<std::string> owner_records;          // names
     std::vector<std::string> temps;
 };
 
 disk_store::disk_store(unique_fd dir_fd, std::string dir, sys::file_lock lock, step_hook hook)
     : dir_fd_(std::move(dir_fd)), dir_(std::move(dir)), lock_(std::move(lock)), hook_(std::move(hook)),
-      boot_id_(current_boot_id()) {}
+      boot_id_(sys::boot_id()) {}
 
 disk_store disk_store::open(const std::string& data_dir, const std::string& network, step_hook hook) {
     std::string dir = data_dir;
@@ -307,6 +307,8 @@ disk_store::scan_result disk_store::scan(std::vector<std::string>& errors) {
         try {
             if (name.starts_with(sys::temp_prefix)) {
                 s.temps.push_back(name);
+            } else if (name.starts_with(owner_record_prefix)) {
+                s.owner_records.push_back(name);
             } else if (name.starts_with(index_prefix)) {
                 if (auto c = sys::read_small_file(dir_fd_.get(), dir_, name)) s.index_files[name] = *c;
             } else if (auto ip = ip_address::parse(name); ip && ip->to_string() == name) {
@@ -350,6 +352,13 @@ void disk_store::rebuild_index(scan_result& s, std::size_t range_set_count, std:
         auto& rec = wanted[index_file_name(key)];
         rec.key = key;
         rec.ips.push_back(ip);
+    }
+    // Owner records of attachments that hold nothing (a DEL or an ADD killed half-way).
+    if (complete) {
+        std::set<std::string> owners;
+        for (const auto& entry : wanted) owners.insert(owner_record_file_name(entry.second.key));
+        for (const auto& name : s.owner_records)
+            if (!owners.contains(name)) attempt([&] { removed |= sys::remove_file(dir_fd_.get(), dir_, name); });
     }
     bool wrote = false;
     // Named variables, not structured bindings: the lambdas below capture them, which Clang 14 refuses.
@@ -426,12 +435,18 @@ std::vector<ip_address> disk_store::held_by(const cni::attachment& a) {
 }
 
 void disk_store::reserve(const cni::attachment& a, const std::vector<ip_address>& held,
-                         const std::vector<new_reservation>& added) {
+                         const std::vector<new_reservation>& added, std::string_view owner_record) {
     if (added.empty()) return;
     std::vector<ip_address> all = held;
     for (const auto& n : added) all.push_back(n.ip);
     write_index(a, all);  // I2: intent first
     step("add:index-written");
+    // No fsync of its own: it is written back with the reservations (I3), and a power cut that loses
+    // it only leaves an attachment that reclaim never releases.
+    if (!owner_record.empty())
+        sys::write_file_atomic(dir_fd_.get(), dir_, owner_record_file_name(a), owner_record,
+                               {.mode = 0600, .mtime = std::nullopt, .sync_dir = false, .sync_file = false,
+                                .start_writeback = true});
 
     std::vector<ip_address> claimed;
     try {
@@ -459,6 +474,7 @@ void disk_store::reserve(const cni::attachment& a, const std::vector<ip_address>
             for (const auto& ip : claimed) sys::remove_file(dir_fd_.get(), dir_, ip.to_string());
             sys::fsync_dir(dir_fd_.get(), dir_);
             if (held.empty()) {
+                sys::remove_file(dir_fd_.get(), dir_, owner_record_file_name(a));
                 sys::remove_file(dir_fd_.get(), dir_, index_file_name(a));
                 sys::fsync_dir(dir_fd_.get(), dir_);
             } else {
@@ -492,7 +508,18 @@ std::vector<ip_address> disk_store::release(const cni::attachment& a) {
     release_listed(a, false);
     // Like the reference: files that record only the container ID count when none records the interface.
     if (released.empty() && !a.ifname.empty()) release_listed({a.container_id, ""}, true);
+    sys::remove_file(dir_fd_.get(), dir_, owner_record_file_name(a));
     return released;
+}
+
+std::optional<std::string> disk_store::owner_record_text(const cni::attachment& a) {
+    return sys::read_small_file(dir_fd_.get(), dir_, owner_record_file_name(a));
+}
+
+std::size_t disk_store::pointer_count() {
+    std::size_t n = 0;
+    while (sys::stat_at(dir_fd_.get(), dir_, last_ip_name(n))) ++n;
+    return n;
 }
 
 gc_outcome disk_store::gc(const std::vector<cni::attachment>& valid, std::size_t range_set_count) {

@@ -9,6 +9,8 @@
 //   <dataDir>/<network>/.wharf-att.<id>@<ifname>   the index: "<id>\r\n<ifname>\r\n<ip>[\r\n<ip>...]"
 //   <dataDir>/<network>/.wharf-tmp.*               a temp file of an interrupted atomic write
 //   <dataDir>/<network>/.wharf-boot                the boot ID under which the index was last rebuilt
+//   <dataDir>/<network>/.wharf-own.<id>@<ifname>   the owner record (owner_record.hpp): where the
+//                                                  attachment lived, for wharfd's reclaim
 // The index makes ADD and DEL cost independent of the number of reservations; see disk_store.cpp for
 // how it stays consistent across crashes and across writers that do not keep it.
 #include <cstddef>
@@ -40,6 +42,9 @@ owner parse_owner(std::string_view content);
 bool owned_by(const owner& o, const cni::attachment& a);
 // The index file name for an attachment; a legacy (ID-only) owner has ifname "".
 std::string index_file_name(const cni::attachment& a);
+// The owner record's file name for an attachment: owner_record_prefix and the attachment.
+inline constexpr std::string_view owner_record_prefix = ".wharf-own.";
+std::string owner_record_file_name(const cni::attachment& a);
 
 struct new_reservation {
     net::ip_address ip;
@@ -75,18 +80,25 @@ public:
     bool is_taken(const net::ip_address& ip);
     std::optional<net::ip_address> last_reserved(std::size_t set_index);
 
-    // Records held + added in a's index (durably, first), then claims every added address with an
-    // exclusive create and advances last_reserved_ip. All or nothing: when it throws, none of `added`
-    // stays reserved.
+    // Records held + added in a's index (durably, first) and `owner_record` (when not empty) as a's
+    // owner record, then claims every added address with an exclusive create and advances
+    // last_reserved_ip. All or nothing: when it throws, none of `added` stays reserved.
     void reserve(const cni::attachment& a, const std::vector<net::ip_address>& held,
-                 const std::vector<new_reservation>& added);
+                 const std::vector<new_reservation>& added, std::string_view owner_record = {});
+
+    // a's owner record as written, or nullopt when it has none.
+    std::optional<std::string> owner_record_text(const cni::attachment& a);
+    // How many last_reserved_ip.<i> pointers there are, from 0 on: the range sets a store has served.
+    std::size_t pointer_count();
 
     // Releases what `a` holds (falling back, like the reference, to files that record only its container
-    // ID when none records the interface) and returns the released addresses. Nothing held is not an error.
+    // ID when none records the interface), then its owner record, and returns the released addresses.
+    // Nothing held is not an error.
     std::vector<net::ip_address> release(const cni::attachment& a);
 
     // Releases every reservation whose attachment is not in `valid` (an ID-only file is valid when any
-    // valid attachment has its container ID), sweeps torn and temp files, and rebuilds the index.
+    // valid attachment has its container ID), sweeps torn and temp files and the owner records of
+    // attachments that hold nothing, and rebuilds the index.
     // Keeps going past errors and reports all of them.
     gc_outcome gc(const std::vector<cni::attachment>& valid, std::size_t range_set_count);
 

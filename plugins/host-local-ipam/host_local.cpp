@@ -4,8 +4,10 @@
 #include <fmt/ranges.h>
 
 #include "allocator.hpp"
+#include "base/trim.hpp"
 #include "cni/error.hpp"
 #include "ipam_conf.hpp"
+#include "owner_record.hpp"
 #include "resolv_conf.hpp"
 
 namespace wharf::ipam {
@@ -36,6 +38,13 @@ cni::result cmd_add(const cni::context& ctx, const plugin_options& opts) {
     if (!conf.resolv_conf.empty()) dns = read_resolv_conf(conf.resolv_conf);
     const cni::attachment me{ctx.req.container_id, ctx.req.ifname};
     const std::size_t n = conf.range_sets.size();
+    // Where the container lives, for wharfd's reclaim; taken outside the lock (it enters the netns).
+    // Without the namespace's identity a record could prove nothing, so there is none.
+    const netns::origin origin = netns::capture(ctx.req.netns);
+    const std::string owner_record =
+        origin.id.known()
+            ? format_owner_record({.container_id = trim(me.container_id), .ifname = me.ifname, .origin = origin})
+            : std::string();
 
     std::vector<std::optional<ip_address>> chosen(n);
     {
@@ -76,7 +85,7 @@ cni::result cmd_add(const cni::context& ctx, const plugin_options& opts) {
             }
             added.push_back({*chosen[i], i});
         }
-        store.reserve(me, held, added);
+        store.reserve(me, held, added, owner_record);
     }
 
     cni::result r;

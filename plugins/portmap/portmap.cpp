@@ -1,6 +1,7 @@
 #include "portmap.hpp"
 
 #include <functional>
+#include <map>
 #include <set>
 
 #include "cni/error.hpp"
@@ -109,7 +110,8 @@ cni::result add(const cni::context& ctx) {
     auto sock = netlink::netfilter_socket();
     apply(sock, conf, tag);
     try {
-        save_record(state, tag, {ctx.req.container_id, ctx.req.ifname, ctx.req.netns, ctx.stdin_data});
+        save_record(state, tag,
+                    {ctx.req.container_id, ctx.req.ifname, ctx.req.netns, ctx.stdin_data, netns::capture(ctx.req.netns)});
     } catch (...) {
         withdraw(sock, [&](const std::string& t) { return t == tag; });
         sys::wanted_sysctls::here().drop(state_owner, tag);
@@ -209,6 +211,28 @@ std::size_t restore_recorded() {
     const auto lock = state->lock(sys::lock_kind::exclusive);
     auto sock = netlink::netfilter_socket();
     return restore_records(*state, sock, [](const std::string&) { return true; }).restored;
+}
+
+std::vector<attachment_record> reclaim_recorded(const std::function<bool(const attachment_record&)>& release) {
+    const auto state = sys::shared_state::existing(state_owner);
+    if (!state) return {};
+    // Exclusive, as DEL: no ADD of the same attachment is half-way while its record is judged.
+    const auto lock = state->lock(sys::lock_kind::exclusive);
+    std::map<std::string, attachment_record> chosen;
+    for (const auto& tag : record_tags(*state)) {
+        auto record = load_record(*state, tag);
+        if (record && release(*record)) chosen.emplace(tag, std::move(*record));
+    }
+    std::vector<attachment_record> released;
+    if (chosen.empty()) return released;
+    auto sock = netlink::socket::open(NETLINK_NETFILTER);
+    const touched_ports withdrawn = withdraw(sock, [&](const std::string& t) { return chosen.contains(t); });
+    for (auto& [tag, record] : chosen) {
+        drop_record(*state, tag);
+        released.push_back(std::move(record));
+    }
+    flush_conntrack(withdrawn);
+    return released;
 }
 
 }  // namespace wharf::portmap

@@ -14,11 +14,12 @@ sys::record_dir records(const sys::shared_state& state) { return sys::record_dir
 }  // namespace
 
 void save_record(const sys::shared_state& state, const std::string& tag, const attachment_record& record) {
-    const nlohmann::json doc = {{"version", record_version},
-                                {"containerId", record.container_id},
-                                {"ifname", record.ifname},
-                                {"netns", record.netns},
-                                {"config", nlohmann::json::parse(record.config)}};
+    nlohmann::json doc = {{"version", record_version},
+                          {"containerId", record.container_id},
+                          {"ifname", record.ifname},
+                          {"config", nlohmann::json::parse(record.config)}};
+    netns::put_fields(doc, record.origin);
+    doc["netns"] = record.netns;
     records(state).save(tag, doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
@@ -38,6 +39,7 @@ std::optional<attachment_record> load_record(const sys::shared_state& state, con
     const auto config = doc.find("config");
     if (config == doc.end() || !config->is_object()) return std::nullopt;
     r.config = config->dump();
+    r.origin = netns::get_fields(doc);
     return r;
 }
 

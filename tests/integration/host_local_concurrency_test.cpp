@@ -103,6 +103,7 @@ TEST_CASE("100 processes started at once reserve 100 distinct addresses with no 
     CHECK(got.size() == 100);
     CHECK(f.reserved().size() == 100);
     CHECK(f.hidden().size() == 100);  // one index per attachment, no temp files
+    CHECK(f.owner_records().size() == 100);
 }
 
 TEST_CASE("a mixed storm of ADDs and DELs leaves the store exactly as the successful calls say") {
@@ -136,6 +137,7 @@ TEST_CASE("a mixed storm of ADDs and DELs leaves the store exactly as the succes
     for (const auto& [a, owner] : expected) CHECK(f.run("DEL", owner).exit_code == 0);
     CHECK(f.reserved().empty());
     CHECK(f.hidden().empty());
+    CHECK(f.owner_records().empty());
 }
 
 TEST_CASE("cost stays flat: in a /16, ADD and DEL at 10,000 allocations cost within 1.5x of an empty store") {

@@ -51,6 +51,7 @@ TEST_CASE("ADD killed at each step: DEL then leaves nothing; a retried ADD compl
             CHECK(del.exit_code == 0);
             CHECK(f.reserved().empty());
             CHECK(f.hidden().empty());
+            CHECK(f.owner_records().empty());
         }
         {
             store_fixture f(dual_stack());
@@ -72,6 +73,7 @@ TEST_CASE("ADD killed at each step: DEL then leaves nothing; a retried ADD compl
             CHECK(gc.exit_code == 0);
             CHECK(f.reserved().empty());
             CHECK(f.hidden().empty());
+            CHECK(f.owner_records().empty());
             CHECK(f.exists("lock"));
         }
     }
@@ -96,8 +98,10 @@ TEST_CASE("DEL killed after removing the addresses: the next DEL finishes, ADD a
     CHECK(r.exit_code == killed);
     CHECK(f.reserved() == std::vector<std::string>{"10.46.0.3", "fd46::3"});
     CHECK(f.hidden().size() == 2);  // ctr-k's index survives the kill
+    CHECK(f.owner_records().size() == 2);  // and its owner record
     CHECK(f.run("DEL", "ctr-k").exit_code == 0);
     CHECK(f.hidden().size() == 1);
+    CHECK(f.owner_records() == std::vector<std::string>{".wharf-own.ctr-2@eth0"});
     // And after another killed DEL, an ADD of the same attachment starts afresh.
     REQUIRE(run_killed_at(f, "del:addresses-removed", "DEL", "ctr-2").exit_code == killed);
     auto again = f.run("ADD", "ctr-2");
@@ -118,6 +122,7 @@ TEST_CASE("GC killed after releasing: the next GC finishes; DEL of a released at
     CHECK(f.run("DEL", "a").exit_code == 0);
     CHECK(f.run("GC", "", "", {{"cni.dev/valid-attachments", valid}}).exit_code == 0);
     CHECK(f.hidden().size() == 1);
+    CHECK(f.owner_records() == std::vector<std::string>{".wharf-own.b@eth0"});
     CHECK(f.run("DEL", "b").exit_code == 0);
     CHECK(f.reserved().empty());
     CHECK(f.hidden().empty());

@@ -78,10 +78,19 @@ struct store_fixture {
         return out;
     }
     std::vector<std::string> hidden() const {
+        return hidden_files([](const std::string& n) { return n != ".wharf-boot" && !n.starts_with(".wharf-own."); });
+    }
+    // The owner records (.wharf-own.<id>@<ifname>), which hidden() leaves out: one per attachment
+    // whose ADD could read its namespace, for wharfd's reclaim.
+    std::vector<std::string> owner_records() const {
+        return hidden_files([](const std::string& n) { return n.starts_with(".wharf-own."); });
+    }
+    template <typename Pred>
+    std::vector<std::string> hidden_files(Pred keep) const {
         std::vector<std::string> out;
         for (const auto& e : std::filesystem::directory_iterator(dir())) {
             std::string n = e.path().filename();
-            if (n.starts_with(".") && n != ".wharf-boot") out.push_back(n);
+            if (n.starts_with(".") && keep(n)) out.push_back(n);
         }
         std::sort(out.begin(), out.end());
         return out;

@@ -185,6 +185,7 @@ TEST_CASE("exhaustion names the range set and its size; STATUS reports code 50 u
     CHECK(error_msg(b).find("10.43.0.0/30") != std::string::npos);
     CHECK(error_msg(b).find("all 1 addresses") != std::string::npos);
     CHECK(f.hidden().size() == 1);  // only ctr-a's index: the failed ADD left nothing
+    CHECK(f.owner_records() == std::vector<std::string>{".wharf-own.ctr-a@eth0"});
     auto status = f.run("STATUS", "");
     CHECK(status.exit_code != 0);
     CHECK(error_code(status) == 50);

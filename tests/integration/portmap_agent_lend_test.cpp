@@ -31,7 +31,7 @@
 #include "support/background_process.hpp"
 #include "support/portmap_world.hpp"
 #include "support/temp_dir.hpp"
-#include "support/wait.hpp"
+#include "support/watch.hpp"
 #include "support/wharfd_process.hpp"
 
 using namespace wharf;
@@ -167,7 +167,7 @@ TEST_CASE("wharfd lends netfilter sockets of its namespace only, takes them back
     // A second agent on the same run directory refuses to start; the first keeps lending.
     background_process second({std::string(WHARF_BIN_DIR) + "/wharfd"}, agent.dir() + "/second.log", pw.w.host.path());
     CHECK(within(std::chrono::seconds(10), [&] { return !second.running(); }));
-    CHECK(file_text(agent.dir() + "/second.log").find("another wharfd is listening") != std::string::npos);
+    CHECK(read_all(agent.dir() + "/second.log").find("another wharfd is listening") != std::string::npos);
     in_namespace(pw.w.host.path(), [&] { CHECK(netlink::borrow_netfilter_socket(path).has_value()); });
 
     agent.process().stop();
@@ -331,5 +331,5 @@ TEST_CASE("wharfd's metrics, on a loopback address only, count the sockets lent 
     background_process wide({std::string(WHARF_BIN_DIR) + "/wharfd", "--metrics", "0.0.0.0:9489"}, agent.dir() + "/wide.log",
                             pw.w.host.path());
     CHECK(within(std::chrono::seconds(10), [&] { return !wide.running(); }));
-    CHECK(file_text(agent.dir() + "/wide.log").find("loopback address only") != std::string::npos);
+    CHECK(read_all(agent.dir() + "/wide.log").find("loopback address only") != std::string::npos);
 }

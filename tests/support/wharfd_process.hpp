@@ -1,6 +1,7 @@
 #pragma once
 // wharfd as a test runs it: started inside the test's host namespace, with the test's private
-// WHARF_RUN_DIR (inherited) and its log in a private directory; the constructor waits (REQUIREs)
+// WHARF_RUN_DIR (inherited), its log and (unless the test names one) its --ipam-dir in a private
+// directory; the constructor waits (REQUIREs)
 // until it serves. Stopped by its PID on every path (background_process).
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "support/wait.hpp"
+#include "support/watch.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -6,20 +6,20 @@
 
 namespace wharf::test {
 
+std::string read_all(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
 bool within(std::chrono::milliseconds limit, const std::function<bool()>& done) {
     const auto end = std::chrono::steady_clock::now() + limit;
     for (;;) {
         if (done()) return true;
         if (std::chrono::steady_clock::now() > end) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-}
-
-std::string file_text(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 }  // namespace wharf::test
