@@ -38,8 +38,8 @@ void flush_conntrack(const touched_ports& ports) {
 
 // Publishes `conf` for `tag`: the maps' elements, route_localnet for 127.0.0.1:hostPort, and the stale
 // UDP conntrack entries flushed. ADD, and GC's repair.
-void apply(netlink::socket& sock, const portmap_conf& conf, const std::string& tag) {
-    const touched_ports published = publish(sock, conf, tag);
+void apply(netlink::socket& sock, const portmap_conf& conf, const std::string& tag, const sys::shared_state* state = nullptr) {
+    const touched_ports published = publish(sock, conf, tag, state);
     // 127.0.0.1:hostPort: the kernel routes a loopback source out of an interface only with route_localnet.
     if (conf.snat && published.v4) {
         try {
@@ -108,7 +108,7 @@ cni::result add(const cni::context& ctx) {
     const auto lock = state.lock(sys::lock_kind::shared);
     const std::string tag = attachment_tag(ctx);
     auto sock = netlink::netfilter_socket();
-    apply(sock, conf, tag);
+    apply(sock, conf, tag, &state);
     try {
         save_record(state, tag,
                     {ctx.req.container_id, ctx.req.ifname, ctx.req.netns, ctx.stdin_data, netns::capture(ctx.req.netns)});

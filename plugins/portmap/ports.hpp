@@ -14,6 +14,7 @@
 
 #include "netlink/socket.hpp"
 #include "portmap_conf.hpp"
+#include "sys/shared_state.hpp"
 
 namespace wharf::portmap {
 
@@ -31,7 +32,14 @@ struct touched_ports {
 // Publishes conf's mappings to the container addresses, owned by `tag`. A host port held by another
 // container throws cni::error(port_in_use_code) naming that container; one held by the same
 // container from another network is recorded as a standby claim and keeps pointing where it did.
-touched_ports publish(netlink::socket& sock, const portmap_conf& conf, const std::string& tag);
+//
+// The table, its maps and chains (the base) are made and their rules refilled only when something
+// is missing or the base was last made for other conditionsV4/V6: with `state` (ADD's, its lock
+// held), whose layout/base file says which conditions the base was made for, a warm ADD commits only
+// its elements. A batch of elements and a base batch are equally atomic; the base's rebuild made
+// every ADD's commit (and the kernel's work after it) several times larger.
+touched_ports publish(netlink::socket& sock, const portmap_conf& conf, const std::string& tag,
+                      const sys::shared_state* state = nullptr);
 
 // Removes every element whose owner tag satisfies `stale`, promoting standby claims of removed
 // ports. Returns the UDP ports withdrawn.

@@ -1,7 +1,9 @@
 // publish: ADD's read-check-commit of one attachment's port mappings.
 #include <netinet/in.h>
 
+#include <cerrno>
 #include <map>
+#include <optional>
 
 #include "cni/error.hpp"
 #include "layout.hpp"
@@ -11,6 +13,7 @@
 #include "cni/owner_tag.hpp"
 #include "ports.hpp"
 #include "retry.hpp"
+#include "sys/record_dir.hpp"
 
 namespace wharf::portmap {
 
@@ -64,13 +67,13 @@ void claim(netlink::socket& sock, nft::transaction& tx, net::family f, const por
 }
 
 void claim_hairpin(netlink::socket& sock, nft::transaction& tx, const portmap_conf& conf, const net::prefix& container,
-                   const std::string& tag) {
+                   const std::string& tag, bool with_base) {
     const nft::set_ref map = layout::hairpin_map(container.fam());
     nft::element e{.key = nft::addr(container.address()), .comment = tag};
     if (conf.masq_all) {
         e.verdict = nft::verdict::go_to(layout::masq_all_chain);
     } else {
-        layout::add_hairpin_chain(tx, container);
+        if (with_base) layout::add_hairpin_chain(tx, container);  // else the element fails ENOENT when it is missing
         e.verdict = nft::verdict::jump(layout::hairpin_chain(container));
     }
     const auto existing = nft::find_element(sock, map, e.key);
@@ -80,9 +83,9 @@ void claim_hairpin(netlink::socket& sock, nft::transaction& tx, const portmap_co
     tx.create_elements(map, std::vector{e});
 }
 
-touched_ports publish_once(netlink::socket& sock, const portmap_conf& conf, const std::string& tag) {
+touched_ports publish_once(netlink::socket& sock, const portmap_conf& conf, const std::string& tag, bool with_base) {
     nft::transaction tx{sock};
-    layout::add_base(tx, conf);
+    if (with_base) layout::add_base(tx, conf);
     touched_ports out;
     for (net::family f : {net::family::v4, net::family::v6}) {
         const auto& container = conf.container(f);
@@ -105,16 +108,39 @@ touched_ports publish_once(netlink::socket& sock, const portmap_conf& conf, cons
         }
         if (seen.empty()) continue;
         if (f == net::family::v4) out.v4 = true;
-        if (conf.snat) claim_hairpin(sock, tx, conf, *container, tag);
+        if (conf.snat) claim_hairpin(sock, tx, conf, *container, tag, with_base);
     }
     tx.commit();
     return out;
 }
 
+// What the base depends on besides the layout: the conditions of its dispatch rules.
+std::string base_fingerprint(const portmap_conf& conf) {
+    std::string out = "layout 1";
+    for (net::family f : {net::family::v4, net::family::v6}) {
+        out += f == net::family::v4 ? "\nconditionsV4" : "\nconditionsV6";
+        for (const auto& c : conf.conditions(f)) out += " " + c.text;
+    }
+    return out + "\n";
+}
+
 }  // namespace
 
-touched_ports publish(netlink::socket& sock, const portmap_conf& conf, const std::string& tag) {
-    return with_retries("publish port mappings", [&] { return publish_once(sock, conf, tag); });
+touched_ports publish(netlink::socket& sock, const portmap_conf& conf, const std::string& tag, const sys::shared_state* state) {
+    const std::string fingerprint = base_fingerprint(conf);
+    const std::optional<sys::record_dir> layout_dir = state ? std::optional(sys::record_dir(*state, "layout")) : std::nullopt;
+    if (layout_dir && layout_dir->load("base") == fingerprint) {
+        try {
+            return publish_once(sock, conf, tag, false);
+        } catch (const nft::error& e) {
+            const int err = e.code_value();
+            if (err != ENOENT && err != EEXIST && err != EBUSY) throw;
+            // The base is gone (a flush, a DEL of the table) or a race was lost: the full path reads again.
+        }
+    }
+    touched_ports out = with_retries("publish port mappings", [&] { return publish_once(sock, conf, tag, true); });
+    if (layout_dir) layout_dir->save("base", fingerprint);
+    return out;
 }
 
 }  // namespace wharf::portmap
