@@ -38,7 +38,7 @@ using clock_type = std::chrono::steady_clock;
 namespace {
 
 struct impl {
-    std::string label, cni_path, dir, network, bridge, probe_network;
+    std::string label, cni_path, dir, run_dir, network, bridge, probe_network;
     std::vector<std::string> env;
     pid_t agent = -1;  // wharfd, for a label ending in "+wharfd"
     std::map<std::string, std::vector<double>> samples;  // "ADD", "CHECK", "DEL" + variant -> ms
@@ -137,6 +137,10 @@ int main(int argc, char** argv) {
     json base = json::parse(std::ifstream(conf));
     std::string tmp = "/tmp/wharf-chain-bench.XXXXXX";
     if (!mkdtemp(tmp.data())) return 1;
+    // The run directory on a tmpfs, as /run is on a node (here / and /run are one ext4 file system,
+    // whose journal makes a file creation wait behind another process's fsync).
+    std::string run_tmp = "/dev/shm/wharf-chain-bench.XXXXXX";
+    if (!mkdtemp(run_tmp.data())) run_tmp = tmp;
     wharf::cli::named_netns_dir netns("/run/netns");
     const std::string tag = std::to_string(getpid() % 100000);
     std::vector<std::string> namespaces;
@@ -144,6 +148,7 @@ int main(int argc, char** argv) {
     for (std::size_t k = 0; k < impls.size(); ++k) {
         auto& im = impls[k];
         im.dir = tmp + "/" + std::to_string(k);
+        im.run_dir = run_tmp + "/" + std::to_string(k);
         im.network = base["name"].get<std::string>();
         im.bridge = "wbench" + std::to_string(k) + "-" + tag;
         json doc = base;
@@ -173,7 +178,7 @@ int main(int argc, char** argv) {
         }
         std::ofstream(im.dir + "/conf/20-probe.conflist") << doc.dump();
         im.env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "NETCONFPATH=" + im.dir + "/conf", "CNI_PATH=" + im.cni_path,
-                  "WHARF_CACHE_DIR=" + im.dir + "/cache", "WHARF_RUN_DIR=" + im.dir + "/run", "WHARF_NEGOTIATE=off"};
+                  "WHARF_CACHE_DIR=" + im.dir + "/cache", "WHARF_RUN_DIR=" + im.run_dir, "WHARF_NEGOTIATE=off"};
     }
     auto make_ns = [&](const std::string& name) {
         namespaces.push_back(netns.create(name));
@@ -196,15 +201,17 @@ int main(int argc, char** argv) {
             waitpid(im.agent, nullptr, 0);
         }
         fs::remove_all(tmp);
+        if (run_tmp != tmp) fs::remove_all(run_tmp);
     };
 
     // "wharf+wharfd": Wharf's plugins with the agent running (its socket in this run directory).
     for (auto& im : impls) {
         if (im.label.ends_with("+wharfd")) {
             im.agent = spawn_quiet({im.cni_path + "/wharfd"}, im.env, true, true);
-            for (int waited = 0; waited < 500 && !fs::exists(im.dir + "/run/wharfd.sock"); ++waited)
+            const std::string socket = im.run_dir + "/wharfd.sock";
+            for (int waited = 0; waited < 500 && !fs::exists(socket); ++waited)
                 std::this_thread::sleep_for(std::chrono::milliseconds(10));
-            if (im.agent < 0 || !fs::exists(im.dir + "/run/wharfd.sock")) {
+            if (im.agent < 0 || !fs::exists(socket)) {
                 std::fprintf(stderr, "%s: wharfd did not start\n", im.label.c_str());
                 cleanup();
                 return 1;

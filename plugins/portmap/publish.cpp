@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "cni/error.hpp"
 #include "layout.hpp"
@@ -66,14 +67,16 @@ void claim(netlink::socket& sock, nft::transaction& tx, net::family f, const por
                      "it forwards to " + layout::describe_target(existing->data, f) + "; mapping " + m.describe());
 }
 
+// `chains`: with the base being made, nullptr; else the table's chains, so that a subnet's hairpin
+// chain that is missing is made in the same batch (an addition only) rather than failing it.
 void claim_hairpin(netlink::socket& sock, nft::transaction& tx, const portmap_conf& conf, const net::prefix& container,
-                   const std::string& tag, bool with_base) {
+                   const std::string& tag, const std::set<std::string>* chains) {
     const nft::set_ref map = layout::hairpin_map(container.fam());
     nft::element e{.key = nft::addr(container.address()), .comment = tag};
     if (conf.masq_all) {
         e.verdict = nft::verdict::go_to(layout::masq_all_chain);
     } else {
-        if (with_base) layout::add_hairpin_chain(tx, container);  // else the element fails ENOENT when it is missing
+        if (!chains || !chains->contains(layout::hairpin_chain(container))) layout::add_hairpin_chain(tx, container);
         e.verdict = nft::verdict::jump(layout::hairpin_chain(container));
     }
     const auto existing = nft::find_element(sock, map, e.key);
@@ -83,9 +86,11 @@ void claim_hairpin(netlink::socket& sock, nft::transaction& tx, const portmap_co
     tx.create_elements(map, std::vector{e});
 }
 
-touched_ports publish_once(netlink::socket& sock, const portmap_conf& conf, const std::string& tag, bool with_base) {
+// With `chains` null, the base is made first in the batch; else it is there with these chains.
+touched_ports publish_once(netlink::socket& sock, const portmap_conf& conf, const std::string& tag,
+                           const std::set<std::string>* chains) {
     nft::transaction tx{sock};
-    if (with_base) layout::add_base(tx, conf);
+    if (!chains) layout::add_base(tx, conf);
     touched_ports out;
     for (net::family f : {net::family::v4, net::family::v6}) {
         const auto& container = conf.container(f);
@@ -108,7 +113,7 @@ touched_ports publish_once(netlink::socket& sock, const portmap_conf& conf, cons
         }
         if (seen.empty()) continue;
         if (f == net::family::v4) out.v4 = true;
-        if (conf.snat) claim_hairpin(sock, tx, conf, *container, tag, with_base);
+        if (conf.snat) claim_hairpin(sock, tx, conf, *container, tag, chains);
     }
     tx.commit();
     return out;
@@ -124,21 +129,35 @@ std::string base_fingerprint(const portmap_conf& conf) {
     return out + "\n";
 }
 
+// The chains of the table when it is there with every fixed chain; nullopt when the base must be made.
+// (Read first rather than learned from a failed batch: the kernel's abort of a batch waits for an RCU
+// grace period, as long as the rebuild it would save.)
+std::optional<std::set<std::string>> base_chains(netlink::socket& sock) {
+    if (!nft::find_table(sock, nft::family::inet, layout::table_name)) return std::nullopt;
+    std::set<std::string> names;
+    for (auto& c : nft::list_chains(sock, nft::family::inet, layout::table_name)) names.insert(std::move(c.name));
+    for (const char* fixed : {"prerouting", "output", "postrouting", "dnat4", "dnat6", layout::masq_all_chain})
+        if (!names.contains(fixed)) return std::nullopt;
+    return names;
+}
+
 }  // namespace
 
 touched_ports publish(netlink::socket& sock, const portmap_conf& conf, const std::string& tag, const sys::shared_state* state) {
     const std::string fingerprint = base_fingerprint(conf);
     const std::optional<sys::record_dir> layout_dir = state ? std::optional(sys::record_dir(*state, "layout")) : std::nullopt;
     if (layout_dir && layout_dir->load("base") == fingerprint) {
-        try {
-            return publish_once(sock, conf, tag, false);
-        } catch (const nft::error& e) {
-            const int err = e.code_value();
-            if (err != ENOENT && err != EEXIST && err != EBUSY) throw;
-            // The base is gone (a flush, a DEL of the table) or a race was lost: the full path reads again.
+        if (const auto chains = base_chains(sock)) {
+            try {
+                return publish_once(sock, conf, tag, &*chains);
+            } catch (const nft::error& e) {
+                const int err = e.code_value();
+                if (err != ENOENT && err != EEXIST && err != EBUSY) throw;
+                // A map deleted by hand, or a race lost: the full path reads again.
+            }
         }
     }
-    touched_ports out = with_retries("publish port mappings", [&] { return publish_once(sock, conf, tag, true); });
+    touched_ports out = with_retries("publish port mappings", [&] { return publish_once(sock, conf, tag, nullptr); });
     if (layout_dir) layout_dir->save("base", fingerprint);
     return out;
 }
