@@ -146,7 +146,7 @@ TEST_CASE("GC with the attachment no longer valid withdraws its ports and drops 
     CHECK(p.pw.w.run("DEL", p.br, p.a.ns->path(), p.a.id).exit_code == 0);
 }
 
-TEST_CASE("wharfd in the host repairs by itself: after nft flush ruleset and after one map element is deleted") {
+TEST_CASE("wharfd in the host repairs by itself: after nft flush ruleset, one map element deleted, portmap's table deleted") {
     published_world p("rpagent", 18405);
     const auto& out = p.out();
     REQUIRE(p.pw.tcp(out.ns.get(), out.host_ip, 18405) == "web-rpagent");
@@ -165,6 +165,10 @@ TEST_CASE("wharfd in the host repairs by itself: after nft flush ruleset and aft
     p.pw.w.in_host("nft delete element inet wharf_portmap ports4 '{ tcp . 0.0.0.0 . 18405 }'");
     CHECK(within(std::chrono::seconds(5), [&] { return p.pw.elements("ports4").size() == 1; }));
     CHECK(p.pw.tcp(out.ns.get(), out.host_ip, 18405) == "web-rpagent");
+
+    p.pw.w.in_host("nft delete table inet wharf_portmap");
+    CHECK_MESSAGE(within(std::chrono::seconds(5), [&] { return p.pw.tcp(out.ns.get(), out.host_ip, 18405) == "web-rpagent"; }),
+                  agent.log());
     const std::string text = agent.log();
     CHECK_MESSAGE(text.find("published the ports of 1 attachment again") != std::string::npos, text);
     CHECK(text.find("restored the bridge plugin's masq-") != std::string::npos);
