@@ -105,7 +105,7 @@ cni::result add(const cni::context& ctx) {
             if (v6) wanted.push_back({"net/ipv6/conf/all/forwarding", "1"});
             if (!wanted.empty()) {
                 sys::wanted_sysctls::here().want(state_owner, tag, wanted);
-                undo.push("drop the recorded sysctls", [&] { sys::wanted_sysctls::here().drop(state_owner, tag); });
+                undo.push("drop the recorded sysctls", [owner = tag] { sys::wanted_sysctls::here().drop(state_owner, owner); });
             }
         }
     } else if (!conf.disable_container_interface) {

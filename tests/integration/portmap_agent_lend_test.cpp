@@ -286,7 +286,14 @@ TEST_CASE("10,000 commits through lent sockets leave wharfd's memory and descrip
     MESSAGE("wharfd VmRSS after 1,000 commits ", rss_warm, " kB, after 10,000 ", rss_end, " kB; descriptors ",
             fds_warm, " then ", fds_end);
     CHECK(rss_warm > 0);
-    CHECK(rss_end - rss_warm < 1024);
+#if defined(__SANITIZE_ADDRESS__)
+    // Under AddressSanitizer freed memory waits in its quarantine (up to 256 MiB) before reuse, so the
+    // resident size creeps; the release build's bound is the one that means "flat".
+    constexpr long rss_growth_kb = 16 * 1024;
+#else
+    constexpr long rss_growth_kb = 1024;
+#endif
+    CHECK(rss_end - rss_warm < rss_growth_kb);
     // The pool grows only when a borrower comes back before its last socket was taken back, and keeps
     // at most 64 idle (agent/lender.cpp): bounded, whatever the count of commits.
     CHECK(fds_end <= fds_warm + 64);
