@@ -84,7 +84,7 @@ int serve(const std::string& metrics_address) {
     auto signals = stop_signals();
     auto changes = nft::monitor::open();
     raise_descriptor_limit();
-    sys::make_directories(sys::run_dir(), 0755);
+    sys::make_directories(sys::run_dir());  // 0700, as the plugins make it: the socket inside is root's alone
     agent::lender lender(netlink::agent_socket_path());
     log::info("wharfd: watching nftables, lending netfilter sockets on {} (pid {})", lender.path(), getpid());
     std::optional<agent::metrics_server> metrics;
