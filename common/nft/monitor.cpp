@@ -1,5 +1,6 @@
 #include "nft/monitor.hpp"
 
+#include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 #include <sys/socket.h>
@@ -35,7 +36,7 @@ monitor::seen monitor::drain(const std::function<bool(std::uint32_t)>& ours) {
                 continue;
             }
             int len = static_cast<int>(n);
-            for (auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data()); NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len))
+            for (auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data()); mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
                 if (!ours || !ours(nlh->nlmsg_pid)) out.foreign = true;
             continue;
         }
