@@ -225,10 +225,12 @@ std::vector<attachment_record> reclaim_recorded(const std::function<bool(const a
     }
     std::vector<attachment_record> released;
     if (chosen.empty()) return released;
-    auto sock = netlink::socket::open(NETLINK_NETFILTER);
+    auto sock = netlink::netfilter_socket();
     const touched_ports withdrawn = withdraw(sock, [&](const std::string& t) { return chosen.contains(t); });
+    const auto sysctls = sys::wanted_sysctls::here();
     for (auto& [tag, record] : chosen) {
         drop_record(*state, tag);
+        sysctls.drop(state_owner, tag);
         released.push_back(std::move(record));
     }
     flush_conntrack(withdrawn);
