@@ -14,7 +14,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 
 #include "conflist.hpp"
@@ -23,6 +22,7 @@
 #include "support/plugin_runner.hpp"
 #include "support/sandbox.hpp"
 #include "support/temp_dir.hpp"
+#include "support/watch.hpp"
 
 using namespace wharf;
 using namespace wharf::test;
@@ -30,13 +30,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 void write_file(const std::string& path, const std::string& bytes) {
     std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
@@ -82,7 +75,7 @@ TEST_CASE("every plugin is installed with mode 0755 and its bytes; a second run 
     CHECK(first.unchanged.empty());
     for (const auto& name : all_plugins()) {
         CHECK_MESSAGE((stat_of(w.dst(name)).st_mode & 07777) == 0755, name);
-        CHECK_MESSAGE(read_file(w.dst(name)) == read_file(w.src(name)), name);
+        CHECK_MESSAGE(read_all(w.dst(name)) == read_all(w.src(name)), name);
     }
     std::map<std::string, struct stat> before;
     for (const auto& name : all_plugins()) before[name] = stat_of(w.dst(name));
@@ -119,7 +112,7 @@ TEST_CASE("a changed plugin is replaced atomically: exec'ing it during 200 repla
         if (name != "loopback") write_file(w.src(name), "#!/bin/sh\nexit 1\n");
     run_shell("strip --strip-debug " + w.src("loopback"));
     agent::install_plugins(w.source.path(), w.target.path());
-    const std::string original = read_file(w.src("loopback"));
+    const std::string original = read_all(w.src("loopback"));
     const std::string padded = original + std::string(4096, '\0');  // an ELF runs with bytes appended
 
     // The replacer is another process, as wharfd is beside a runtime. A thread of this process would
@@ -159,7 +152,7 @@ TEST_CASE("a changed plugin is replaced atomically: exec'ing it during 200 repla
     CHECK(WEXITSTATUS(status) == 0);
     MESSAGE(runs, " runs of the installed loopback during 200 replacements");
     CHECK(runs > 1);
-    CHECK(read_file(w.dst("loopback")) == original);  // the 200th wrote the original bytes
+    CHECK(read_all(w.dst("loopback")) == original);  // the 200th wrote the original bytes
 }
 
 TEST_CASE("the conflist is written, left alone when unchanged, replaced when the pod CIDRs change") {
@@ -170,7 +163,7 @@ TEST_CASE("the conflist is written, left alone when unchanged, replaced when the
     };
     const std::string v4 = render(subnet_v4());
     CHECK(agent::write_conflist(conf.path(), v4));
-    CHECK(read_file(path) == v4);
+    CHECK(read_all(path) == v4);
     CHECK((stat_of(path).st_mode & 07777) == 0644);
     const auto first = stat_of(path);
     CHECK_FALSE(agent::write_conflist(conf.path(), v4));
@@ -178,7 +171,7 @@ TEST_CASE("the conflist is written, left alone when unchanged, replaced when the
 
     const std::string dual = render(subnet_v4() + ",fd00:10:238::/64");
     CHECK(agent::write_conflist(conf.path(), dual));
-    CHECK(read_file(path) == dual);
+    CHECK(read_all(path) == dual);
     CHECK(stat_of(path).st_ino != first.st_ino);
     CHECK(std::distance(fs::directory_iterator(conf.path()), fs::directory_iterator()) == 1);
 }
