@@ -8,6 +8,7 @@
 // dataDir, which the conflist keeps, is under it).
 #include <doctest/doctest.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -134,6 +135,17 @@ TEST_CASE("a changed plugin is replaced atomically: exec'ing it during 200 repla
         }
         _exit(code);
     }
+    // Reaped below; on any other way out (a throw from run_plugin), killed and reaped here.
+    bool reaped = false;
+    struct reaper {
+        pid_t pid;
+        bool& reaped;
+        ~reaper() {
+            if (reaped) return;
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+        }
+    } reap{replacer, reaped};
     int runs = 0;
     int failures = 0;
     std::string first_failure;
@@ -147,6 +159,7 @@ TEST_CASE("a changed plugin is replaced atomically: exec'ing it during 200 repla
         }
         if (done == replacer) break;
     }
+    reaped = true;
     CHECK_MESSAGE(failures == 0, failures, " of ", runs, " runs failed; the first: ", first_failure);
     REQUIRE(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
