@@ -17,6 +17,8 @@
 
 #include "base/os_error.hpp"
 #include "base/unique_fd.hpp"
+#include "conflist.hpp"
+#include "install.hpp"
 #include "lender.hpp"
 #include "metrics.hpp"
 #include "log/logging.hpp"
@@ -33,7 +35,7 @@ using namespace wharf;
 
 constexpr const char* usage =
     "usage: wharfd [--once [--dry-run]] [--reclaim-after DURATION] [--ipam-dir DIR]... [--metrics HOST:PORT]\n"
-    "              [--log-level LEVEL]\n"
+    "              [--cni-bin-dir DIR] [--cni-conf-dir DIR --pod-cidr CIDR[,CIDR] [--mtu N]] [--log-level LEVEL]\n"
     "Wharf's node agent: lends the plugins netfilter sockets on $WHARF_RUN_DIR/wharfd.sock, so that their\n"
     "commits skip the kernel's RCU wait; repairs what the plugins recorded (bridge masquerade, isolation\n"
     "and spoof checks, portmap's published ports, the sysctls they rely on) whenever it changes in this\n"
@@ -47,6 +49,12 @@ constexpr const char* usage =
     "  --ipam-dir DIR           a host-local dataDir to reclaim in (repeatable; default /var/lib/cni/networks)\n"
     "  --metrics HOST:PORT      serve Prometheus metrics at http://HOST:PORT/metrics; HOST must be a\n"
     "                           loopback address (127.0.0.1, ::1); off by default\n"
+    "  --cni-bin-dir DIR        at start, install the plugins beside wharfd into DIR (/opt/cni/bin on a\n"
+    "                           node), each only when its bytes differ, each atomically\n"
+    "  --cni-conf-dir DIR       at start, write DIR/10-wharf.conflist (network wharf: bridge wharf0,\n"
+    "                           host-local, portmap) when its content changes; needs --pod-cidr\n"
+    "  --pod-cidr CIDR[,CIDR]   the node's pod ranges, at most one IPv4 and one IPv6, in this order\n"
+    "  --mtu N                  the pods' MTU in that conflist (default: the bridge plugin's)\n"
     "  --log-level LEVEL        trace, debug, info (default), warn, error\n"
     "Never reclaimed: an attachment whose network namespace is still at its path, or whose record names\n"
     "no namespace identity. State: $WHARF_RUN_DIR (default /run/wharf), as the plugins keep it.\n";
@@ -143,6 +151,7 @@ int main(int argc, char** argv) {
     bool once = false;
     std::string level = "info";
     std::string metrics_address;
+    std::string cni_bin_dir, cni_conf_dir, pod_cidrs, mtu;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--help" || arg == "-h") {
@@ -163,6 +172,14 @@ int main(int argc, char** argv) {
             }
         } else if (arg == "--ipam-dir" && i + 1 < argc) {
             reclaim_opts.ipam_dirs.emplace_back(argv[++i]);
+        } else if (arg == "--cni-bin-dir" && i + 1 < argc) {
+            cni_bin_dir = argv[++i];
+        } else if (arg == "--cni-conf-dir" && i + 1 < argc) {
+            cni_conf_dir = argv[++i];
+        } else if (arg == "--pod-cidr" && i + 1 < argc) {
+            pod_cidrs = argv[++i];
+        } else if (arg == "--mtu" && i + 1 < argc) {
+            mtu = argv[++i];
         } else if (arg == "--log-level" && i + 1 < argc) {
             level = argv[++i];
         } else {
@@ -174,9 +191,22 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "wharfd: --dry-run needs --once\n%s", usage);
         return 2;
     }
+    std::string conflist;
+    try {
+        if (cni_conf_dir.empty() != pod_cidrs.empty() || (!mtu.empty() && cni_conf_dir.empty()))
+            throw agent::conflist_error("--pod-cidr and --mtu go with --cni-conf-dir, which needs --pod-cidr");
+        if (!cni_conf_dir.empty())
+            conflist = agent::render_conflist({.pod_cidrs = agent::parse_pod_cidrs(pod_cidrs),
+                                               .mtu = mtu.empty() ? std::nullopt : std::optional(agent::parse_mtu(mtu))});
+    } catch (const agent::conflist_error& e) {
+        std::fprintf(stderr, "wharfd: %s\n%s", e.what(), usage);
+        return 2;
+    }
     log::configure("wharfd", "", level);
     netlink::never_borrow();  // the agent's own commits use its own sockets
     try {
+        if (!cni_bin_dir.empty()) agent::install_plugins(agent::own_directory(), cni_bin_dir);
+        if (!cni_conf_dir.empty()) agent::write_conflist(cni_conf_dir, conflist);
         if (!metrics_address.empty()) agent::check_metrics_address(metrics_address);
         if (once) {
             if (!reclaim_opts.dry_run) {

@@ -59,6 +59,8 @@ void write_file_atomic(int dir_fd, const std::string& dir_path, const std::strin
         }
         if (opts.sync_file) fsync_fd(fd.get(), tmp_path);
         else if (opts.start_writeback) start_writeback(fd.get());
+        // Closed before it is in place: an exec of the target never finds it open for writing (ETXTBSY).
+        fd.reset();
         if (::renameat(dir_fd, tmp.c_str(), dir_fd, name.c_str()) != 0)
             throw_errno("rename " + tmp_path + " to " + join(dir_path, name));
         renamed = true;

@@ -2,7 +2,8 @@
 // Durable small-file writes inside one directory, all relative to an open directory fd:
 //  - write_file_atomic: temp file in the same directory, write, fsync, rename over the target, fsync
 //    the directory. A crash leaves either the old or the new content, never a torn file; at worst a
-//    stale temp file named with temp_prefix, which an owner may sweep.
+//    stale temp file named with temp_prefix, which an owner may sweep. The temp file is closed before
+//    the rename, so an executable written this way can be exec'd the moment it is in place.
 //  - create_exclusive: O_CREAT|O_EXCL, so creating the file is the claim; write, fsync.
 //  - read_small_file: the whole file, or nullopt when it does not exist.
 // `dir_path` is used only to name the object in errors.
