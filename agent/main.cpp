@@ -205,9 +205,9 @@ int main(int argc, char** argv) {
     log::configure("wharfd", "", level);
     netlink::never_borrow();  // the agent's own commits use its own sockets
     try {
+        if (!metrics_address.empty()) agent::check_metrics_address(metrics_address);  // before anything changes
         if (!cni_bin_dir.empty()) agent::install_plugins(agent::own_directory(), cni_bin_dir);
         if (!cni_conf_dir.empty()) agent::write_conflist(cni_conf_dir, conflist);
-        if (!metrics_address.empty()) agent::check_metrics_address(metrics_address);
         if (once) {
             if (!reclaim_opts.dry_run) {
                 agent::repair_once();
