@@ -55,9 +55,12 @@ std::vector<sysctl_setting> wanted_sysctls::of(std::string_view owner, const std
     return out;
 }
 
-std::vector<sysctl_setting> wanted_sysctls::all() const {
+std::vector<sysctl_setting> wanted_sysctls::all(std::string_view owner,
+                                                const std::function<bool(const std::string&)>& kept) const {
+    const std::string prefix = owner.empty() ? std::string() : std::string(owner) + ":";
     std::vector<sysctl_setting> out;
     for (const auto& name : dir_.tags()) {
+        if (!name.starts_with(prefix) || (kept && !kept(name.substr(prefix.size())))) continue;
         if (const auto text = dir_.load(name)) parse_settings(*text, out);  // else dropped since the listing
     }
     std::sort(out.begin(), out.end());

@@ -35,8 +35,10 @@ public:
     std::size_t drop_stale(std::string_view owner, const std::function<bool(const std::string& tag)>& stale) const;
     // What `owner` recorded for `tag` (empty when nothing).
     std::vector<sysctl_setting> of(std::string_view owner, const std::string& tag) const;
-    // Every setting some record wants, sorted, each once. Unreadable lines are skipped.
-    std::vector<sysctl_setting> all() const;
+    // Every setting some record wants, sorted, each once; with `owner`, only that owner's records, and
+    // with `kept` too, only those of the tags it keeps. Unreadable lines are skipped.
+    std::vector<sysctl_setting> all(std::string_view owner = {},
+                                    const std::function<bool(const std::string& tag)>& kept = {}) const;
 
     const std::string& path() const noexcept { return dir_.path(); }
 

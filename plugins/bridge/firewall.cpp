@@ -256,20 +256,29 @@ void apply_spoof_rule(netlink::socket& sock, const spoof_rule& r) {
     tx.commit();
 }
 
-void verify_spoof_rule(netlink::socket& sock, const spoof_rule& r) {
-    const auto present = layout::list_all_elements(sock);
-    for (const auto& p : plan(r)) {
+namespace {
+
+// The first of the rule's entries `present` lacks (or holds for another owner); nullopt when none.
+std::optional<planned> first_missing(const std::vector<layout::owned_element>& present, const spoof_rule& r) {
+    for (auto& p : plan(r)) {
         bool found = false;
         for (const auto& e : present) {
             if (e.set.fam != p.set.fam || e.set.name != p.set.name || e.element.key != p.element.key) continue;
             found = e.element.comment == p.element.comment;
             break;
         }
-        if (!found)
-            throw cni::error(cni::code::internal, "nftables " + p.describe + " is missing or not ours",
-                             "set " + std::string(nft::name(p.set.fam)) + " " + p.set.table + " " + p.set.name +
-                                 ", owner " + p.element.comment);
+        if (!found) return std::move(p);
     }
+    return std::nullopt;
+}
+
+}  // namespace
+
+void verify_spoof_rule(netlink::socket& sock, const spoof_rule& r) {
+    if (const auto p = first_missing(layout::list_all_elements(sock), r))
+        throw cni::error(cni::code::internal, "nftables " + p->describe + " is missing or not ours",
+                         "set " + std::string(nft::name(p->set.fam)) + " " + p->set.table + " " + p->set.name +
+                             ", owner " + p->element.comment);
 }
 
 std::size_t remove_owned(netlink::socket& sock, const std::function<bool(const std::string& tag)>& stale) {
@@ -330,17 +339,15 @@ std::vector<std::string> restore_spoof_checks(lazy_nft_socket& sock, const share
     const sys::record_dir dir(state, spoof_records);
     std::vector<std::string> restored;
     std::optional<netlink::socket> links;
+    std::optional<std::vector<layout::owned_element>> present;  // one dump for every record
     for (const auto& tag : dir.tags()) {
         if (!kept(tag)) continue;
         const auto rule = load_spoof_record(dir, tag);
         if (!rule) continue;
         if (!links) links.emplace(netlink::socket::open(NETLINK_ROUTE));
         if (!netlink::link::find_link(*links, rule->host_veth)) continue;  // the container is gone: nothing to guard
-        try {
-            verify_spoof_rule(sock.get(), *rule);
-            continue;
-        } catch (const cni::error&) {
-        }
+        if (!present) present = layout::list_all_elements(sock.get());
+        if (!first_missing(*present, *rule)) continue;
         apply_spoof_rule(sock.get(), *rule);
         restored.push_back(tag);
     }

@@ -56,7 +56,7 @@ void gc(const cni::context& ctx) {
     errors.attempt("keep the sysctls the valid attachments rely on", [&] {
         const auto sysctls = sys::wanted_sysctls::here();
         sysctls.drop_stale(state_owner, stale);
-        for (const auto& change : sys::restore_sysctls(sysctls.all())) log::info("GC: set {} again", change);
+        for (const auto& change : sys::restore_sysctls(sysctls.all(state_owner, [&](const std::string& t) { return valid.contains(t); }))) log::info("GC: set {} again", change);
     });
     errors.attempt("remove stale spoof-check entries", [&] {
         std::size_t n = remove_owned(sock.get(), stale);

@@ -192,7 +192,7 @@ void gc(const cni::context& ctx) {
     flush_conntrack(withdrawn);
     const auto sysctls = sys::wanted_sysctls::here();
     sysctls.drop_stale(state_owner, stale);
-    for (const auto& change : sys::restore_sysctls(sysctls.all())) log::info("GC: set {} again", change);
+    for (const auto& change : sys::restore_sysctls(sysctls.all(state_owner, [&](const std::string& t) { return valid.contains(t); }))) log::info("GC: set {} again", change);
     if (!state) return;
     for (const auto& tag : record_tags(*state))
         if (stale(tag)) drop_record(*state, tag);

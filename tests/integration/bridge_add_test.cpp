@@ -235,6 +235,8 @@ TEST_CASE("a failure after IPAM leaves no veth, address, rule or reservation beh
     // The network's masquerade, made by this (its first) ADD, and the record of its use went too.
     CHECK(w.ruleset().find("masq-") == std::string::npos);
     CHECK(run_shell("find \"$WHARF_RUN_DIR\" -path '*/attachments/*' -o -path '*/users/*' | wc -l") == "0\n");
+    // Nor the sysctls the gateway made it record (the rollback drops that record too).
+    CHECK(run_shell("find \"$WHARF_RUN_DIR\" -path '*/sysctls/*' -type f | wc -l") == "0\n");
     CHECK(ip_json(c.name(), "addr show dev eth0").dump().find("10.") == std::string::npos);
 }
 
