@@ -60,4 +60,10 @@ std::string netns_sandbox::exec(const std::string& command, int* exit_code) cons
     return run_shell("ip netns exec " + name_ + " " + command, exit_code);
 }
 
+std::string netns_sandbox::script(const std::string& commands, int* exit_code) const {
+    std::string quoted = "'";
+    for (const char c : commands) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return exec("sh -c " + quoted + "'", exit_code);
+}
+
 }  // namespace wharf::test

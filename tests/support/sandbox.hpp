@@ -27,6 +27,9 @@ public:
     std::string path() const { return "/run/netns/" + name_; }
     // Runs a shell command inside the namespace (via `ip netns exec`) and returns its stdout.
     std::string exec(const std::string& command, int* exit_code = nullptr) const;
+    // Runs a whole shell script inside the namespace (`a && b; c | d` all in there, where exec would
+    // run only the first command inside) and returns its stdout.
+    std::string script(const std::string& commands, int* exit_code = nullptr) const;
 
 private:
     std::string name_;
