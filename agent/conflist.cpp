@@ -74,7 +74,7 @@ std::string render_conflist(const conflist_options& opts) {
     json bridge = {{"type", "bridge"},
                    {"bridge", "wharf0"},
                    {"isGateway", true},
-                   {"ipMasq", true},
+                   {"ipMasq", opts.bridge_masquerade},
                    {"hairpinMode", true},
                    {"ipam", {{"type", "host-local"}, {"ranges", ranges}, {"routes", routes}}}};
     if (opts.mtu) {

@@ -1,7 +1,7 @@
 #pragma once
-// The node's conflist: what wharfd writes into --cni-conf-dir from the node's pod ranges (--pod-cidr
-// today; the Kubernetes mode will pass its Node's spec.podCIDRs). Network "wharf", spec 1.1.0: bridge
-// (wharf0, gateway, masquerade, hairpin) with one host-local range per pod CIDR in the given order,
+// The node's conflist: what wharfd writes into --cni-conf-dir from the node's pod ranges (--pod-cidr,
+// or in Kubernetes mode its Node's spec.podCIDRs). Network "wharf", spec 1.1.0: bridge (wharf0,
+// gateway, masquerade unless the agent owns it, hairpin) with one host-local range per pod CIDR in the given order,
 // a default route per family, then portmap. Written atomically and only when its bytes change; never
 // removed, since a node without a conflist is NotReady to kubelet.
 #include <optional>
@@ -24,6 +24,9 @@ struct conflist_error : std::invalid_argument {
 struct conflist_options {
     std::vector<net::prefix> pod_cidrs;  // one per family, canonical, in the node's order
     std::optional<unsigned> mtu;
+    // The bridge's ipMasq. Off in Kubernetes mode, where the agent masquerades once per node and
+    // keeps pod-to-pod traffic between nodes unmasqueraded (cluster_masquerade.hpp).
+    bool bridge_masquerade = true;
 };
 
 // "10.244.1.0/24,fd00:10:244:1::/64": one CIDR per family, comma-separated; host bits are dropped

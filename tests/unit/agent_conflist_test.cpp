@@ -72,6 +72,13 @@ TEST_CASE("--mtu goes onto the bridge") {
     CHECK(parse_mtu("65535") == 65535);
 }
 
+TEST_CASE("in Kubernetes mode the bridge does not masquerade: the agent does, once per node") {
+    const json list = json::parse(render_conflist(
+        {.pod_cidrs = parse_pod_cidrs("10.238.1.0/24"), .mtu = 1450, .bridge_masquerade = false}));
+    CHECK(list["plugins"][0]["ipMasq"] == false);
+    CHECK(list["plugins"][0]["mtu"] == 1450);
+}
+
 TEST_CASE("the same options give the same bytes, ending in a newline") {
     const auto a = render_conflist({.pod_cidrs = parse_pod_cidrs("10.238.5.0/24"), .mtu = 1400});
     const auto b = render_conflist({.pod_cidrs = parse_pod_cidrs("10.238.5.0/24"), .mtu = 1400});
