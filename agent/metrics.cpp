@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <string_view>
 
 #include "base/os_error.hpp"
 #include "lender.hpp"
@@ -127,7 +128,9 @@ std::string render_metrics(const lender_counters* lent, std::size_t pooled) {
     return out;
 }
 
-metrics_server::metrics_server(const std::string& address, std::function<std::string()> render) : render_(std::move(render)) {
+metrics_server::metrics_server(const std::string& address, std::function<std::string()> render,
+                               std::function<health()> check)
+    : render_(std::move(render)), check_(std::move(check)) {
     socklen_t len = 0;
     sockaddr_storage addr = loopback_address(address, len);
     listener_.reset(::socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
@@ -157,10 +160,27 @@ void metrics_server::answer(int connection) const {
         if (n <= 0) return;
         request.append(buf, static_cast<std::size_t>(n));
     }
-    const bool metrics = request.rfind("GET /metrics ", 0) == 0 || request.rfind("GET /metrics\r", 0) == 0 ||
-                         request.rfind("GET /metrics?", 0) == 0;
-    const std::string body = metrics ? render_() : "not found: try /metrics\n";
-    const std::string head = std::string(metrics ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.1 404 Not Found\r\n") +
+    const auto asks = [&request](std::string_view path) {
+        const std::string line = "GET " + std::string(path);
+        if (request.compare(0, line.size(), line) != 0 || request.size() == line.size()) return false;
+        const char next = request[line.size()];
+        return next == ' ' || next == '?' || next == '\r';
+    };
+    int status = 200;
+    std::string body;
+    if (asks("/metrics")) {
+        body = render_();
+    } else if (asks("/healthz") || asks("/readyz")) {
+        const health h = check_ ? check_() : health{};
+        const bool ok = asks("/healthz") ? h.live : h.ready;
+        status = ok ? 200 : 503;
+        body = ok ? "ok\n" : h.detail + "\n";
+    } else {
+        status = 404;
+        body = "not found: try /metrics, /healthz or /readyz\n";
+    }
+    const char* reason = status == 200 ? "OK" : status == 503 ? "Service Unavailable" : "Not Found";
+    const std::string head = fmt::format("HTTP/1.1 {} {}\r\n", status, reason) +
                              "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: " +
                              std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
     send_all(connection, head + body);

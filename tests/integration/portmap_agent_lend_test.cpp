@@ -333,6 +333,13 @@ TEST_CASE("wharfd's metrics, on a loopback address only, count the sockets lent 
     std::string missing;
     in_namespace(pw.w.host.path(), [&] { missing = http_get(port, "/"); });
     CHECK(missing.rfind("HTTP/1.1 404", 0) == 0);
+    // The probes: without Kubernetes mode the agent is ready as soon as it serves.
+    for (const char* probe : {"/healthz", "/readyz"}) {
+        std::string answer;
+        in_namespace(pw.w.host.path(), [&] { answer = http_get(port, probe); });
+        CHECK_MESSAGE(answer.rfind("HTTP/1.1 200 OK\r\n", 0) == 0, answer);
+        CHECK(answer.ends_with("\r\n\r\nok\n"));
+    }
 
     // Any other address is refused at start.
     background_process wide({std::string(WHARF_BIN_DIR) + "/wharfd", "--metrics", "0.0.0.0:9489"}, agent.dir() + "/wide.log",
