@@ -4,6 +4,7 @@
 #include <linux/ip.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <arpa/inet.h>
 #include <net/if.h>
 
 #include <cerrno>
@@ -119,6 +120,30 @@ message create_dummy_request(const dummy_options& o) {
     return new_link(o.name, "dummy", o.mtu, std::nullopt, [](message&) {});
 }
 
+message create_vxlan_request(const vxlan_options& o) {
+    message msg = new_link(o.name, "vxlan", o.mtu, o.mac, [&](message& msg) {
+        nested data(msg, IFLA_INFO_DATA);
+        msg.put_u32(IFLA_VXLAN_ID, o.vni);
+        msg.put_u16(IFLA_VXLAN_PORT, htons(o.port));  // the one attribute in network order
+        if (o.local) msg.put_address(o.local->is_v4() ? IFLA_VXLAN_LOCAL : IFLA_VXLAN_LOCAL6, *o.local);
+        if (o.underlay) msg.put_u32(IFLA_VXLAN_LINK, static_cast<std::uint32_t>(o.underlay.value));
+        msg.put_u8(IFLA_VXLAN_LEARNING, o.learning ? 1 : 0);
+        if (!o.local || o.local->is_v4()) {
+            msg.put_u8(IFLA_VXLAN_UDP_CSUM, 1);
+        } else {
+            msg.put_u8(IFLA_VXLAN_UDP_ZERO_CSUM6_TX, 0);
+            msg.put_u8(IFLA_VXLAN_UDP_ZERO_CSUM6_RX, 0);
+        }
+    });
+    if (o.up) set_flag(msg.family_header<ifinfomsg>(), IFF_UP, true);
+    return msg;
+}
+
+void create_vxlan(socket& sock, const vxlan_options& options) {
+    message msg = create_vxlan_request(options);
+    sock.request(msg, "create vxlan " + in_quotes(options.name) + " id " + std::to_string(options.vni));
+}
+
 void create_bridge(socket& sock, const bridge_options& options) {
     message msg = create_bridge_request(options);
     sock.request(msg, "create bridge " + in_quotes(options.name));
@@ -154,6 +179,17 @@ link_info parse_link(const nlmsghdr& nlh) {
     const auto linkinfo = attrs.nested(IFLA_LINKINFO, IFLA_INFO_MAX);
     info.kind = linkinfo.str(IFLA_INFO_KIND).value_or("");
     info.slave_kind = linkinfo.str(IFLA_INFO_SLAVE_KIND).value_or("");
+    if (info.kind == "vxlan") {
+        const auto data = linkinfo.nested(IFLA_INFO_DATA, IFLA_VXLAN_MAX);
+        vxlan_info vx;
+        vx.vni = data.u32(IFLA_VXLAN_ID).value_or(0);
+        vx.port = ntohs(data.u16(IFLA_VXLAN_PORT).value_or(0));
+        vx.local = data.address(IFLA_VXLAN_LOCAL);
+        if (!vx.local) vx.local = data.address(IFLA_VXLAN_LOCAL6);
+        vx.underlay = if_index{static_cast<int>(data.u32(IFLA_VXLAN_LINK).value_or(0))};
+        vx.learning = data.u8(IFLA_VXLAN_LEARNING).value_or(0) != 0;
+        info.vxlan = vx;
+    }
     return info;
 }
 

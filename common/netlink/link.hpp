@@ -1,5 +1,5 @@
 #pragma once
-// Links (network interfaces) over rtnetlink: create bridges, veth pairs and dummies, look them up,
+// Links (network interfaces) over rtnetlink: create bridges, veth pairs, dummies and VXLAN devices, look them up,
 // change them and remove them. Every function takes the socket of the namespace the link lives in.
 //
 //   auto br = link::get_link(host_nl, "wharf0");
@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "net/ip_address.hpp"
 #include "net/mac.hpp"
 #include "netlink/socket.hpp"
 
@@ -27,6 +28,15 @@ struct if_index {
     int value = 0;
     explicit operator bool() const noexcept { return value > 0; }
     friend auto operator<=>(const if_index&, const if_index&) = default;
+};
+
+// A VXLAN device's settings that decide where its frames go (IFLA_VXLAN_*).
+struct vxlan_info {
+    std::uint32_t vni = 0;                   // IFLA_VXLAN_ID
+    std::uint16_t port = 0;                  // IFLA_VXLAN_PORT: the UDP destination port, host order
+    std::optional<net::ip_address> local;    // IFLA_VXLAN_LOCAL or _LOCAL6: the underlay source address
+    if_index underlay;                       // IFLA_VXLAN_LINK: the underlay device, 0 when unbound
+    bool learning = false;                   // IFLA_VXLAN_LEARNING: learns remote MACs from traffic
 };
 
 struct link_info {
@@ -43,6 +53,7 @@ struct link_info {
     if_index link;                   // IFLA_LINK: a veth's peer, possibly in another namespace
     std::optional<std::int32_t> link_netnsid;  // where `link` lives, as this namespace's nsid
     std::string alias;               // IFLA_IFALIAS; empty when none is set
+    std::optional<vxlan_info> vxlan; // present for links of kind "vxlan"
 };
 
 // A link named by its index, its name, or both (from a link_info). Requests use the index when there
@@ -86,6 +97,20 @@ struct dummy_options {
     std::optional<std::uint32_t> mtu;
 };
 
+// A VXLAN device for unicast tunnels whose remotes come from its forwarding database (no group, no
+// default remote). UDP checksums are sent and checked; the kernel's other defaults stay.
+struct vxlan_options {
+    std::string name;
+    std::uint32_t vni = 0;
+    std::uint16_t port = 4789;               // UDP destination port (IANA's), host order
+    std::optional<net::ip_address> local;    // the underlay source address; decides the underlay family
+    if_index underlay;                       // bind to this underlay device; 0: any
+    std::optional<std::uint32_t> mtu;
+    std::optional<net::mac> mac;
+    bool learning = false;                   // off: remotes are only what the FDB is told
+    bool up = false;
+};
+
 // A link's settings as a port of its bridge (IFLA_BRPORT_*); each is left as it is when unset.
 struct port_flags {
     std::optional<bool> hairpin;   // send frames back out of the port they came in on
@@ -121,6 +146,7 @@ void create_bridge(socket& sock, const bridge_options& options);
 // One RTM_NEWLINK: the peer is born inside peer_netns_fd, never visible in this namespace.
 void create_veth(socket& sock, const veth_options& options);
 void create_dummy(socket& sock, const dummy_options& options);
+void create_vxlan(socket& sock, const vxlan_options& options);
 
 std::optional<link_info> find_link(socket& sock, const link_ref& link);
 link_info get_link(socket& sock, const link_ref& link);
@@ -152,6 +178,7 @@ bool remove(socket& sock, const link_ref& link);
 message create_bridge_request(const bridge_options& options);
 message create_veth_request(const veth_options& options);
 message create_dummy_request(const dummy_options& options);
+message create_vxlan_request(const vxlan_options& options);
 message change_request(const link_ref& link, const changes& c);
 message list_request(const link_filter& filter);
 // The link_info of an RTM_NEWLINK message (as received from a dump or get, or built above).

@@ -17,6 +17,7 @@ std::string describe(const options& o) {
     if (o.ifindex) text += " dev #" + std::to_string(o.ifindex.value);
     if (o.table != RT_TABLE_MAIN) text += " table " + std::to_string(o.table);
     if (o.metric) text += " metric " + std::to_string(*o.metric);
+    if (o.onlink) text += " onlink";
     return text;
 }
 
@@ -30,6 +31,7 @@ message route_message(std::uint16_t type, std::uint16_t flags, const options& o)
     rtm.rtm_protocol = o.protocol;
     rtm.rtm_type = o.type;
     rtm.rtm_scope = o.scope.value_or(o.gateway || !o.ifindex ? std::uint8_t{RT_SCOPE_UNIVERSE} : std::uint8_t{RT_SCOPE_LINK});
+    if (o.onlink) rtm.rtm_flags |= RTNH_F_ONLINK;
     msg.put_u32(RTA_TABLE, o.table);
     if (o.dst.length() > 0) msg.put_address(RTA_DST, o.dst.network());
     if (o.gateway) msg.put_address(RTA_GATEWAY, *o.gateway);
@@ -93,6 +95,7 @@ entry parse_route(const nlmsghdr& nlh) {
     e.scope = rtm.rtm_scope;
     e.protocol = rtm.rtm_protocol;
     e.type = rtm.rtm_type;
+    e.onlink = (rtm.rtm_flags & RTNH_F_ONLINK) != 0;
     e.src = attrs.address(RTA_PREFSRC);
     const auto metrics = attrs.nested(RTA_METRICS, RTAX_MAX);
     e.mtu = metrics.u32(RTAX_MTU);
@@ -114,18 +117,31 @@ entry lookup(socket& sock, const net::ip_address& destination) {
     return parse_route(sock.get(msg, "look up the route to " + destination.to_string()).header());
 }
 
-std::vector<entry> list(socket& sock, net::family family, std::optional<std::uint32_t> table) {
+message list_request(net::family family, const filter& selection) {
     message msg(RTM_GETROUTE);
-    msg.put_header<rtmsg>().rtm_family = family == net::family::v4 ? AF_INET : AF_INET6;
+    auto& rtm = msg.put_header<rtmsg>();
+    rtm.rtm_family = family == net::family::v4 ? AF_INET : AF_INET6;
+    if (selection.protocol) rtm.rtm_protocol = *selection.protocol;
+    return msg;
+}
+
+std::vector<entry> list(socket& sock, net::family family, std::optional<std::uint32_t> table) {
+    return list(sock, family, filter{.table = table});
+}
+
+std::vector<entry> list(socket& sock, net::family family, const filter& selection) {
+    message msg = list_request(family, selection);
     std::string what = std::string("list ") + (family == net::family::v4 ? "IPv4" : "IPv6") + " routes";
-    if (table) what += " of table " + std::to_string(*table);
+    if (selection.table) what += " of table " + std::to_string(*selection.table);
+    if (selection.protocol) what += " of protocol " + std::to_string(*selection.protocol);
     std::vector<entry> entries;
     sock.dump(msg, what, [&](const nlmsghdr& nlh) {
         if (nlh.nlmsg_type != RTM_NEWROUTE) return;
         const auto& rtm = *static_cast<const rtmsg*>(mnl_nlmsg_get_payload(&nlh));
         if (rtm.rtm_flags & RTM_F_CLONED) return;  // cache entries, not configured routes
         entry e = parse_route(nlh);
-        if (table && e.table != *table) return;
+        if (selection.table && e.table != *selection.table) return;
+        if (selection.protocol && e.protocol != *selection.protocol) return;
         entries.push_back(std::move(e));
     });
     return entries;

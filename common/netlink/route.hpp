@@ -26,6 +26,8 @@ struct options {
     std::uint8_t protocol = 3;               // RTPROT_BOOT, as `ip route add`
     std::optional<net::ip_address> src;      // RTA_PREFSRC
     std::uint8_t type = 1;                   // RTN_UNICAST
+    // RTNH_F_ONLINK: the gateway is on the link even though no prefix of the link covers it.
+    bool onlink = false;
 };
 
 struct entry {
@@ -40,6 +42,13 @@ struct entry {
     std::uint8_t protocol = 0;
     std::optional<net::ip_address> src;
     std::uint8_t type = 0;
+    bool onlink = false;                     // RTNH_F_ONLINK
+};
+
+// Which routes list() returns; an unset field matches every route.
+struct filter {
+    std::optional<std::uint32_t> table;
+    std::optional<std::uint8_t> protocol;    // RTPROT_*, or a private number
 };
 
 // Throws netlink::error; EEXIST when the route exists.
@@ -53,11 +62,15 @@ bool remove(socket& sock, const options& options);
 entry lookup(socket& sock, const net::ip_address& destination);
 // Every route of the family, or only those of one table.
 std::vector<entry> list(socket& sock, net::family family, std::optional<std::uint32_t> table = {});
+// The routes of the family that the filter selects. The kernel filters by protocol itself under strict
+// checking; both fields are checked here again.
+std::vector<entry> list(socket& sock, net::family family, const filter& selection);
 
 // The messages the functions above send, and the parser of what the kernel reports, for tests.
 message add_request(const options& options, bool replace);
 message remove_request(const options& options);
 message lookup_request(const net::ip_address& destination);
+message list_request(net::family family, const filter& selection);
 entry parse_route(const nlmsghdr& nlh);
 
 }  // namespace wharf::netlink::route
