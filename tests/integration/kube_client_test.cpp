@@ -13,6 +13,7 @@
 #include "kube/client.hpp"
 #include "kube/node_status.hpp"
 #include "kube/node_watch.hpp"
+#include "netns/netns.hpp"
 #include "support/kube_standin.hpp"
 #include "support/sandbox.hpp"
 #include "support/temp_dir.hpp"
@@ -328,4 +329,34 @@ TEST_CASE("a node_watch against a server that is not there keeps retrying and st
     CHECK_FALSE(watch->synced());
     auto stopped = std::async(std::launch::async, [&] { watch.reset(); });
     CHECK(stopped.wait_for(10s) == std::future_status::ready);
+}
+
+TEST_CASE("a stand-in inside a network namespace, watched from a thread in that namespace") {
+    test::netns_sandbox underlay("wka");
+    const std::string address = "10.155." + std::to_string(::getpid() % 200 + 20) + ".1";
+    int rc = -1;
+    underlay.exec("ip link set lo up", &rc);
+    REQUIRE(rc == 0);
+    underlay.exec("ip addr add " + address + "/32 dev lo", &rc);  // each a command of its own: exec runs one
+    REQUIRE(rc == 0);
+    test::kube_standin_options o;
+    o.address = address;
+    o.netns_path = underlay.path();
+    kube_standin server(o);
+    server.put_node(kube_standin::make_node("far", {"10.155.60.0/24"}, {address}));
+    std::promise<std::size_t> seen;
+    auto count = seen.get_future();
+    std::thread inside([&] {
+        try {
+            netns::guard in(netns::handle::open(underlay.path()));
+            // The watch's own thread starts here, so it too lives in the underlay namespace.
+            kube::node_watch watch(kube::load_kubeconfig(server.kubeconfig()), quick());
+            seen.set_value(take_signal(watch.changed_fd()) ? watch.snapshot().size() : 0);
+        } catch (...) {
+            seen.set_exception(std::current_exception());
+        }
+    });
+    inside.join();
+    CHECK(count.get() == 1);
+    CHECK(server.counters()["lists"] == 1);
 }
