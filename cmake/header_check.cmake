@@ -1,15 +1,15 @@
-# header_check: compiles every header of common/, plugins/, cli/, agent/routing/ and tests/ alone (each in a file of
+# header_check: compiles every header of common/, plugins/, cli/, agent/ and tests/ alone (each in a file of
 # its own, included twice to test its include guard), so a header that leans on what its includers
 # happened to include before it fails here rather than in the next file that includes it first.
 # It makes nothing that is installed or run, so it is not part of `all`; scripts/test.sh (CI) builds it.
 file(GLOB_RECURSE wharf_headers CONFIGURE_DEPENDS
      ${PROJECT_SOURCE_DIR}/common/*.hpp ${PROJECT_SOURCE_DIR}/plugins/*.hpp ${PROJECT_SOURCE_DIR}/cli/*.hpp
-     ${PROJECT_SOURCE_DIR}/agent/routing/*.hpp)
-set(wharf_header_libs wharf_common wharf_cli_lib agent_lib)
+     ${PROJECT_SOURCE_DIR}/agent/*.hpp)
+set(wharf_header_libs wharf_common wharf_cli_lib agent_lib kube_lib)
 if(TARGET wharf_test_support)
   file(GLOB_RECURSE wharf_test_headers CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/*.hpp)
   list(APPEND wharf_headers ${wharf_test_headers})
-  list(APPEND wharf_header_libs wharf_test_support wharf_cri_client)
+  list(APPEND wharf_header_libs wharf_test_support wharf_cri_client wharf_kube_test_support)
 endif()
 
 set(wharf_header_sources)
