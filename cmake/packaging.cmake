@@ -32,7 +32,8 @@ set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${WHARF_PACKAGE_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # Architecture from dpkg (CPack asks dpkg --print-architecture); Depends from dpkg-shlibdeps: the
-# static release binaries need nothing, a dynamic build gets libmnl, libnftnl, libnettle, libc.
+# static release plugins need nothing, wharfd (always dynamic: agent/CMakeLists.txt) gets libcurl,
+# yaml-cpp, libstdc++ and libc, and a dynamic build libmnl, libnftnl and libnettle too.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # Executables without their debug information, as Debian installs them (RelWithDebInfo's are ~20 MB each).
 set(CPACK_STRIP_FILES ON)
