@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "net/ip_address.hpp"
 #include "support/background_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/watch.hpp"
@@ -25,6 +26,8 @@ std::string source_address_seen(const netns_sandbox& client, const netns_sandbox
     listener.stop();
     if (!seen.empty() && seen.back() == '\n') seen.pop_back();
     if (seen.size() > 2 && seen.front() == '[' && seen.back() == ']') seen = seen.substr(1, seen.size() - 2);
+    // socat writes IPv6 addresses in full (fd00:0163:...:0002): give them in their short form.
+    if (const auto ip = net::ip_address::parse(seen)) seen = ip->to_string();
     return seen;
 }
 
