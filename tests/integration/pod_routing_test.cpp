@@ -306,7 +306,7 @@ TEST_CASE("a hand-deleted route and a deleted VXLAN device are noticed and put b
     CHECK(routers[0].sync(peers) == 0);
 }
 
-TEST_CASE("a VXLAN device with another VNI is made again; a link of that name that is not VXLAN is left alone") {
+TEST_CASE("a VXLAN device with another VNI is made again, a stale tunnel address goes; a link of that name that is not VXLAN is left alone") {
     pod_routing_world w;
     auto& n1 = w.node(1);
     auto& n2 = w.node(2);
@@ -315,6 +315,12 @@ TEST_CASE("a VXLAN device with another VNI is made again; a link of that name th
     CHECK(router.sync(peers_of(w, {2})) > 0);
     CHECK(netlink::link::get_link(n1.nl, "wharf.vxlan").vxlan->vni == 1u);
     CHECK(has_fdb(vxlan_fdb(n1), vxlan_mac(n2.node_name), n2.ip4));
+    // An old pod range's tunnel address goes; this node's stays.
+    n1.exec("ip addr add 10.151.77.0/32 dev wharf.vxlan");
+    CHECK(router.sync(peers_of(w, {2})) == 1);
+    const std::string addresses = n1.exec("ip -4 addr show dev wharf.vxlan");
+    CHECK(addresses.find("10.151.77.0") == std::string::npos);
+    CHECK(addresses.find(tunnel_address(n1.pod4).to_string() + "/32") != std::string::npos);
 
     auto& n3 = w.node(3);
     netlink::link::create_bridge(n3.nl, {.name = "wharf.vxlan"});
