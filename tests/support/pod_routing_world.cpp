@@ -94,6 +94,11 @@ pod_routing_world::pod_routing_world() : underlay_(std::make_unique<netns_sandbo
         node->pod_ip6 = node->pod6.network().next();
 
         auto& nl = node->nl;
+        {
+            // Links made from now on skip duplicate address detection, link-local addresses too.
+            netns::guard in(node->handle);
+            sys::sysctl::write("net/ipv6/conf/default/accept_dad", "0");
+        }
         const std::string port = "port" + n_text;
         netlink::link::create_veth(nl, {.name = "eth0", .peer_name = port, .peer_netns_fd = underlay_ns.fd()});
         const auto bridge = netlink::link::get_link(unl, far ? "segB" : "segA").index;
