@@ -274,7 +274,7 @@ TEST_CASE("a removed peer's routes, neighbours and FDB entries are withdrawn; wi
     CHECK(routes_87(n1, "-6").empty());
 }
 
-TEST_CASE("a hand-deleted route and a deleted VXLAN device are noticed and put back, with the same MAC") {
+TEST_CASE("a hand-deleted route and a deleted VXLAN device are noticed and put back, with the same MAC; a changed MAC and MTU are set back") {
     pod_routing_world w;
     auto routers = start_cluster(w, backend::vxlan);
     auto& n1 = w.node(1);
@@ -304,6 +304,17 @@ TEST_CASE("a hand-deleted route and a deleted VXLAN device are noticed and put b
     CHECK(n1.ping(n3.pod_ip4));
     CHECK(n1.ping(n3.pod_ip6));
     CHECK(routers[0].sync(peers) == 0);
+
+    // A MAC and MTU changed by hand are set back in place, in one change; the kernel flushed the
+    // device's neighbours, permanent ones too, when its MAC changed: the four come back.
+    n1.exec("ip link set wharf.vxlan address 02:00:00:00:00:01 mtu 1400");
+    CHECK(routers[0].sync(peers) == 5);
+    CHECK(has_neighbour(vxlan_neighbours(n1), tunnel_address(n3.pod6), vxlan_mac(n3.node_name)));
+    CHECK(n1.ping(n3.pod_ip4));
+    const auto fixed = netlink::link::get_link(n1.nl, "wharf.vxlan");
+    CHECK(fixed.mac == vxlan_mac(n1.node_name));
+    CHECK(fixed.mtu == routers[0].pod_mtu());
+    CHECK(fixed.index == device.index);
 }
 
 TEST_CASE("a VXLAN device with another VNI is made again, a stale tunnel address goes; a link of that name that is not VXLAN is left alone") {
