@@ -33,10 +33,7 @@ using test::pod_routing_world;
 
 namespace {
 
-bool root_checked = [] {
-    if (geteuid() != 0) throw std::runtime_error("integration tests need root (run `ctest -L unit` without)");
-    return true;
-}();
+void require_root() { REQUIRE_MESSAGE(geteuid() == 0, "integration tests need root (run `ctest -L unit` without)"); }
 
 router_config config_for(const pod_routing_node& n, backend mode) {
     return {.mode = mode, .node_name = n.node_name, .own_pod_cidrs = {n.pod4, n.pod6}, .own_ips = {n.ip4, n.ip6}};
@@ -115,6 +112,7 @@ std::size_t wait_for_events(netlink::subscription& monitor) {
 }  // namespace
 
 TEST_CASE("host-gw: pods on one segment reach each other over IPv4 and IPv6 via routes of protocol 87") {
+    require_root();
     pod_routing_world w;
     auto routers = start_cluster(w, backend::host_gw);
     auto& n1 = w.node(1);
@@ -143,6 +141,7 @@ TEST_CASE("host-gw: pods on one segment reach each other over IPv4 and IPv6 via 
 }
 
 TEST_CASE("vxlan: every node, the one behind the router too, is reached through the tunnel, full-size with DF") {
+    require_root();
     pod_routing_world w;
     auto routers = start_cluster(w, backend::vxlan);
     auto& n1 = w.node(1);
@@ -190,6 +189,7 @@ TEST_CASE("vxlan: every node, the one behind the router too, is reached through 
 }
 
 TEST_CASE("auto: host-gw to the node on this segment, vxlan to the node behind the router") {
+    require_root();
     pod_routing_world w;
     auto routers = start_cluster(w, backend::auto_);
     auto& n1 = w.node(1);
@@ -219,6 +219,7 @@ TEST_CASE("auto: host-gw to the node on this segment, vxlan to the node behind t
 }
 
 TEST_CASE("a second sync, and a restarted agent's first, change nothing") {
+    require_root();
     pod_routing_world w;
     auto routers = start_cluster(w, backend::auto_);
     const auto peers = peers_of(w, {1, 2, 3});
@@ -229,6 +230,7 @@ TEST_CASE("a second sync, and a restarted agent's first, change nothing") {
 }
 
 TEST_CASE("the first sync removes protocol-87 routes a previous run left, and nothing else") {
+    require_root();
     pod_routing_world w;
     auto& n1 = w.node(1);
     const auto stale = *net::prefix::parse("10.151.99.0/24");
@@ -250,6 +252,7 @@ TEST_CASE("the first sync removes protocol-87 routes a previous run left, and no
 }
 
 TEST_CASE("a removed peer's routes, neighbours and FDB entries are withdrawn; with no peer left the device goes") {
+    require_root();
     pod_routing_world w;
     auto routers = start_cluster(w, backend::vxlan);
     auto& n1 = w.node(1);
@@ -275,6 +278,7 @@ TEST_CASE("a removed peer's routes, neighbours and FDB entries are withdrawn; wi
 }
 
 TEST_CASE("a hand-deleted route and a deleted VXLAN device are noticed and put back, with the same MAC; a changed MAC and MTU are set back") {
+    require_root();
     pod_routing_world w;
     auto routers = start_cluster(w, backend::vxlan);
     auto& n1 = w.node(1);
@@ -318,6 +322,7 @@ TEST_CASE("a hand-deleted route and a deleted VXLAN device are noticed and put b
 }
 
 TEST_CASE("a VXLAN device with another VNI is made again, a stale tunnel address goes; a link of that name that is not VXLAN is left alone") {
+    require_root();
     pod_routing_world w;
     auto& n1 = w.node(1);
     auto& n2 = w.node(2);
