@@ -344,3 +344,27 @@ TEST_CASE("a VXLAN device with another VNI is made again, a stale tunnel address
     CHECK_THROWS_WITH_AS(other.sync(peers_of(w, {1})), doctest::Contains("is not a VXLAN device"), std::runtime_error);
     CHECK(netlink::link::get_link(n3.nl, "wharf.vxlan").kind == "bridge");
 }
+
+TEST_CASE("vxlan over an IPv6 underlay: the tunnel carries both families, and the pod MTU is 70 below the underlay's") {
+    require_root();
+    pod_routing_world w;
+    std::vector<pod_router> routers;
+    for (int n = 1; n <= 3; ++n) {
+        auto cfg = config_for(w.node(n), backend::vxlan);
+        cfg.own_ips = {w.node(n).ip6};
+        netns::guard in(w.node(n).handle);
+        routers.emplace_back(cfg);
+        CHECK(routers.back().sync(peers_of(w, {1, 2, 3})) > 0);
+    }
+    auto& n1 = w.node(1);
+    auto& n3 = w.node(3);
+    const unsigned mtu = routers[0].pod_mtu();
+    CHECK(mtu == 1430u);
+    const auto device = netlink::link::get_link(n1.nl, "wharf.vxlan");
+    REQUIRE(device.vxlan);
+    CHECK(device.vxlan->local == n1.ip6);
+    CHECK(has_fdb(vxlan_fdb(n1), vxlan_mac(n3.node_name), n3.ip6));
+    CHECK(n1.ping(n3.pod_ip4, static_cast<int>(mtu) - 28, true));
+    CHECK(n1.ping(n3.pod_ip6, static_cast<int>(mtu) - 48, true));
+    for (auto& r : routers) CHECK(r.sync(peers_of(w, {1, 2, 3})) == 0);
+}

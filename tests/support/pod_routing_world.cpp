@@ -57,6 +57,10 @@ pod_routing_world::pod_routing_world() : underlay_(std::make_unique<netns_sandbo
     auto underlay_ns = netns::handle::open(underlay_->path());
     auto unl = netns::open_socket(underlay_ns, NETLINK_ROUTE);
     netlink::link::set_up(unl, "lo");
+    {
+        netns::guard in(underlay_ns);
+        sys::sysctl::write("net/ipv6/conf/default/accept_dad", "0");  // for the bridges below
+    }
     struct segment {
         const char* bridge;
         const char* router4;
