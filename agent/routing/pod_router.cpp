@@ -115,7 +115,8 @@ nl::if_index pod_router::sync_device(pass& p) {
     return existing->index;
 }
 
-// This node's tunnel addresses on the device; other addresses on it are left as they are.
+// This node's tunnel addresses on the device, and no other global address (an old pod range's);
+// the kernel's link-local IPv6 address stays.
 void pod_router::sync_tunnel_addresses(pass& p, nl::if_index device) {
     const auto present = nl::addr::list(sock_, device);
     for (const auto& wanted : plan_.tunnel_addresses) {
@@ -124,6 +125,12 @@ void pod_router::sync_tunnel_addresses(pass& p, nl::if_index device) {
         p.apply("add tunnel address " + wanted.to_string(), [&] {
             nl::addr::add(sock_, {.ifindex = device, .address = wanted, .nodad = !wanted.is_v4(), .replace = true});
         });
+    }
+    for (const auto& a : present) {
+        if (a.scope != RT_SCOPE_UNIVERSE) continue;
+        const bool wanted = std::find(plan_.tunnel_addresses.begin(), plan_.tunnel_addresses.end(), a.address) != plan_.tunnel_addresses.end();
+        if (wanted) continue;
+        p.apply("remove stale tunnel address " + a.address.to_string(), [&] { nl::addr::remove(sock_, device, a.address); });
     }
 }
 
@@ -206,7 +213,7 @@ void pod_router::sync_routes(pass& p, nl::if_index device) {
             if (is_wanted(e)) continue;
             // A wrong route with a wanted destination and the default metric was just replaced.
             const bool replaced = default_metric(e) && std::any_of(plan_.routes.begin(), plan_.routes.end(), [&](const planned_route& r) {
-                                      return r.dst == e.dst;
+                                      return r.dst == e.dst && (r.via == path::underlay || device);
                                   });
             if (replaced) continue;
             p.apply("remove stale route to " + e.dst.to_string(), [&] {
