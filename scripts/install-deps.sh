@@ -12,6 +12,8 @@ packages=(
   clang libclang-rt-14-dev
   # libraries (see README: Dependencies)
   libmnl-dev libnftnl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev doctest-dev nettle-dev
+  # wharfd's Kubernetes mode (agent/kube/): HTTPS to the API server, and kubeconfig files (YAML)
+  libcurl4-openssl-dev libyaml-cpp-dev
   # tests and demo: namespaces and independent observers of the kernel's state, traffic tools
   iproute2 nftables iputils-ping socat conntrack
   # the reference plugins, for compatibility tests and side-by-side benchmarks (/usr/lib/cni)
@@ -27,6 +29,8 @@ packages=(
   # tests only (integration_firewall_firewalld): a private system bus, a stand-in firewalld written with
   # python3-dbus, dbus-send as the administrator; the firewall plugin's D-Bus client is Wharf's own
   dbus-daemon dbus-bin python3-dbus python3-gi
+  # tests only (kube tests): the stand-in API server's self-signed certificate is made with the openssl CLI
+  openssl
 )
 
 SUDO=""
