@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <random>
 #include <stdexcept>
@@ -101,15 +102,23 @@ void node_watch::run() noexcept {
     bool gone_before = false;  // the last attempt was a 410 too: back off rather than relist at once again
     for (;;) {
         std::chrono::milliseconds delay{0};
+        std::chrono::milliseconds retry_after{0};
         try {
             if (need_relist_) {
                 list();
                 backoff = options_.backoff_initial;
                 gone_before = false;
             }
+            heard_ = false;
             watch();
             gone_before = false;
-            continue;
+            if (heard_) {
+                backoff = options_.backoff_initial;
+                continue;
+            }
+            // A watch that ended without a single line (a server or proxy closing at once): not a
+            // reason to hammer it.
+            delay = backoff;
         } catch (const interrupted&) {
             return;
         } catch (const api_error& e) {
@@ -120,8 +129,10 @@ void node_watch::run() noexcept {
                 continue;
             }
             if (e.status() == 410) need_relist_ = true;
-            delay = std::max<std::chrono::milliseconds>(backoff, e.retry_after());
-            log::warn("kube: node watch: {}; retrying in about {} ms", e.what(), delay.count());
+            delay = backoff;
+            retry_after = e.retry_after();
+            log::warn("kube: node watch: {}; retrying in about {} ms", e.what(),
+                      std::max(delay, std::chrono::milliseconds(retry_after)).count());
         } catch (const std::exception& e) {
             delay = backoff;
             log::warn("kube: node watch: {}; retrying in about {} ms", e.what(), delay.count());
@@ -129,7 +140,7 @@ void node_watch::run() noexcept {
         // Jitter: somewhere in the upper half of the delay, so that many nodes do not retry in step.
         const auto half = delay.count() / 2;
         const auto jittered = std::chrono::milliseconds(half + std::uniform_int_distribution<long long>(0, half)(random));
-        if (!pause(std::max(jittered, std::chrono::milliseconds(1)))) return;
+        if (!pause(std::max({jittered, retry_after, std::chrono::milliseconds(1)}))) return;
         backoff = std::min(backoff * 2, options_.backoff_max);
     }
 }
@@ -186,11 +197,20 @@ bool node_watch::on_event(std::string_view line) {
         log::warn("kube: node watch: a line that is not JSON ({}); ignored", e.what());
         return true;
     }
+    heard_ = true;
     const std::string type = text_at(event, "type");
     const nlohmann::json& object = event.is_object() && event.contains("object") ? event["object"] : nlohmann::json();
     const std::string version = text_at(metadata_of(object), "resourceVersion");
     if (type == "ADDED" || type == "MODIFIED") {
-        node n = parse_node(object);
+        node n;
+        try {
+            n = parse_node(object);
+        } catch (const std::invalid_argument& e) {
+            log::warn("kube: node watch: {} in a {} event; skipped", e.what(), type);
+            std::lock_guard lock(mutex_);
+            if (!version.empty()) version_ = version;
+            return true;
+        }
         std::lock_guard lock(mutex_);
         const auto it = nodes_.find(n.name);
         const bool changed = it == nodes_.end() || !same_network(it->second, n);

@@ -61,7 +61,8 @@ private:
     std::map<std::string, node> nodes_;
     std::string version_;
     bool synced_ = false;
-    bool need_relist_ = true;
+    bool need_relist_ = true;  // these two belong to the thread alone
+    bool heard_ = false;       // the current watch delivered a line
     std::thread thread_;
 };
 

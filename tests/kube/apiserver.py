@@ -420,6 +420,14 @@ def write_kubeconfig(directory, server, token_path):
     write_atomically(os.path.join(directory, "kubeconfig"), text)
 
 
+def exit_with_parent():
+    """Ends this server when the test that started it is gone, even if it died without stopping it."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--dir", required=True)
@@ -451,6 +459,7 @@ def main():
     Control.token_path = token_path
     control = ControlServer(os.path.join(a.dir, "control.sock"), Control)
     threading.Thread(target=control.serve_forever, daemon=True).start()
+    threading.Thread(target=exit_with_parent, daemon=True).start()
     print("ready", port, flush=True)
     server.serve_forever()
 

@@ -3,7 +3,7 @@
 // certificate made for it by the openssl CLI, a bearer token, Nodes only), run in a private
 // directory, inside a network namespace when asked, and stopped by its PID on destruction. The test
 // drives it (nodes, compaction, failures, token rotation) over its unix control socket.
-#include <nlohmann/json_fwd.hpp>
+#include "json/json.hpp"  // whole: callers build nodes and read counters with it
 
 #include <chrono>
 #include <memory>
