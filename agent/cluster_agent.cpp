@@ -146,6 +146,10 @@ bool cluster_agent::sync_steps() {
         if (name != opts_.node_name) peers.push_back(to_peer(n));
     route_changes_ += router_->sync(peers);
     peers_ = peers.size();
+    std::string skipped;
+    for (const auto& s : router_->last_plan().skipped) skipped += (skipped.empty() ? "" : "; ") + s.peer + ": " + s.reason;
+    if (skipped != skipped_) log::warn("wharfd: not routed: {}", skipped.empty() ? "none any more" : skipped);
+    skipped_ = std::move(skipped);
 
     sync_cluster_masquerade(nf_, {.pod_cidrs = own.pod_cidrs, .cluster_cidrs = opts_.cluster_cidrs});
     write_conflist(opts_.cni_conf_dir, render_conflist({.pod_cidrs = own.pod_cidrs,

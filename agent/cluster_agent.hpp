@@ -87,6 +87,7 @@ private:
     std::string waiting_for_ = "the first list of Nodes";
     std::optional<std::chrono::steady_clock::time_point> retry_at_;
     std::size_t peers_ = 0;
+    std::string skipped_;  // the peers the last plan could not route, and why (logged when it changes)
     std::uint64_t syncs_ = 0, sync_failures_ = 0, route_changes_ = 0;
     double last_sync_seconds_ = 0;
 };
