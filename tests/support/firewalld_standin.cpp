@@ -4,28 +4,21 @@
 #include <sys/stat.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include "support/watch.hpp"
 
 namespace wharf::test {
 
 namespace {
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 // Waits up to 10 s for `ready` to hold, failing with `what` and the log at `log`.
 template <typename F>
 void wait_until(F ready, const std::string& what, const std::string& log) {
     using namespace std::chrono_literals;
     for (auto until = std::chrono::steady_clock::now() + 10s; !ready();) {
-        if (std::chrono::steady_clock::now() > until) throw std::runtime_error(what + " did not start: " + read_text(log));
+        if (std::chrono::steady_clock::now() > until) throw std::runtime_error(what + " did not start: " + read_all(log));
         std::this_thread::sleep_for(20ms);
     }
 }
@@ -37,7 +30,7 @@ firewalld_standin::firewalld_standin(const netns_sandbox& host) {
     if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
     dir_ = tmpl;
     const std::string socket = dir_ + "/system_bus_socket";
-    std::string conf = read_text(std::string(WHARF_SOURCE_DIR) + "/tests/firewalld/bus.conf.in");
+    std::string conf = read_all(std::string(WHARF_SOURCE_DIR) + "/tests/firewalld/bus.conf.in");
     conf.replace(conf.find("@SOCKET@"), 8, socket);
     std::ofstream(dir_ + "/bus.conf") << conf;
     bus_ = std::make_unique<background_process>(
@@ -49,7 +42,7 @@ firewalld_standin::firewalld_standin(const netns_sandbox& host) {
         std::vector<std::string>{"/usr/bin/python3", std::string(WHARF_SOURCE_DIR) + "/tests/firewalld/standin.py",
                                  address(), dir_ + "/calls.log"},
         dir_ + "/firewalld.log", host.path());
-    wait_until([&] { return read_text(dir_ + "/firewalld.log").find("ready") != std::string::npos; }, "the stand-in firewalld",
+    wait_until([&] { return read_all(dir_ + "/firewalld.log").find("ready") != std::string::npos; }, "the stand-in firewalld",
                dir_ + "/firewalld.log");
 }
 
@@ -59,7 +52,7 @@ firewalld_standin::~firewalld_standin() {
     run_shell("rm -rf '" + dir_ + "'");
 }
 
-std::string firewalld_standin::calls() const { return read_text(dir_ + "/calls.log"); }
+std::string firewalld_standin::calls() const { return read_all(dir_ + "/calls.log"); }
 
 void firewalld_standin::stop_firewalld() { firewalld_.reset(); }
 

@@ -6,8 +6,6 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -15,19 +13,9 @@
 #include "base/unique_fd.hpp"
 #include "json/json.hpp"
 #include "support/sandbox.hpp"
+#include "support/watch.hpp"
 
 namespace wharf::test {
-
-namespace {
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-}  // namespace
 
 kube_standin::kube_standin(kube_standin_options options) {
     char tmpl[] = "/tmp/wka-kube-XXXXXX";
@@ -52,7 +40,7 @@ kube_standin::kube_standin(kube_standin_options options) {
         process_ = std::make_unique<background_process>(argv, log, options.netns_path);
         using namespace std::chrono_literals;
         for (auto until = std::chrono::steady_clock::now() + 20s;;) {
-            const std::string text = read_text(log);
+            const std::string text = read_all(log);
             if (const auto at = text.find("ready "); at != std::string::npos && text.find('\n', at) != std::string::npos) {
                 port_ = static_cast<unsigned>(std::stoul(text.substr(at + 6)));
                 break;
