@@ -106,8 +106,9 @@ std::string read_token_file(const std::string& path) {
     return token;
 }
 
-api_access load_kubeconfig(const std::string& path) {
-    const std::string text = read_file(path, "kubeconfig");
+api_access load_kubeconfig(const std::string& path) { return parse_kubeconfig(read_file(path, "kubeconfig"), path); }
+
+api_access parse_kubeconfig(const std::string& text, const std::string& path) {
     try {
         return access_from(YAML::Load(text), path);
     } catch (const YAML::Exception& e) {

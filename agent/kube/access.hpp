@@ -24,6 +24,8 @@ struct config_error : std::runtime_error {
 // (base64 PEM); the user's token and/or tokenFile (relative paths likewise). Client certificates
 // and exec/auth-provider plugins are refused with a config_error saying so.
 api_access load_kubeconfig(const std::string& path);
+// The same for a kubeconfig's text; `path` names it in errors and anchors its relative paths.
+api_access parse_kubeconfig(const std::string& text, const std::string& path);
 
 // A pod's own access: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT, and the service
 // account's token and ca.crt under `root`. token_file is set, so a rotated token is picked up.
