@@ -20,8 +20,6 @@ enum field : std::uint8_t {
 
 constexpr std::uint8_t protocol_version = 1;
 
-[[noreturn]] void malformed(const std::string& why) { throw std::runtime_error("D-Bus message: " + why); }
-
 std::size_t padded8(std::size_t n) { return (n + 7) / 8 * 8; }
 
 void put_field(writer& w, field code, char type, const std::string& value) {

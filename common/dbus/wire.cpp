@@ -5,9 +5,9 @@
 
 namespace wharf::dbus {
 
-namespace {
+void malformed(const std::string& why) { throw std::runtime_error("D-Bus message: " + why); }
 
-[[noreturn]] void malformed(const std::string& why) { throw std::runtime_error("D-Bus message: " + why); }
+namespace {
 
 // Arrays and structs nest at most 32 deep each (the specification's limit); 64 covers both.
 constexpr int max_depth = 64;

@@ -61,4 +61,7 @@ private:
 // The alignment of values of the type whose signature starts with `code`.
 std::size_t alignment_of(char code);
 
+// Throws std::runtime_error("D-Bus message: <why>"): how the reader and the message parser refuse data.
+[[noreturn]] void malformed(const std::string& why);
+
 }  // namespace wharf::dbus
