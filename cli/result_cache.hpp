@@ -42,10 +42,6 @@ private:
     std::string dir_;
 };
 
-std::string base64_encode(const std::string& data);
-// nullopt for malformed input.
-std::optional<std::string> base64_decode(const std::string& text);
-
 nlohmann::json to_json(const cache_entry& e);
 // nullopt when `j` is not a cniCacheV1 entry.
 std::optional<cache_entry> cache_entry_from_json(const nlohmann::json& j);

@@ -5,6 +5,7 @@
 // nullopt for the entry, cli::failure for a port mapping.
 #include <cstdlib>
 
+#include "base/base64.hpp"
 #include "cli/failure.hpp"
 #include "cli/port_mapping.hpp"
 #include "cli/result_cache.hpp"
@@ -28,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             }
         }
     }
-    (void)cli::base64_decode(bytes);
-    if (cli::base64_decode(cli::base64_encode(bytes)) != bytes) std::abort();
+    (void)base64_decode(bytes);
+    if (base64_decode(base64_encode(bytes)) != bytes) std::abort();
     return 0;
 }

@@ -9,11 +9,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/base64.hpp"
 #include "cli/conf_loader.hpp"
 #include "cli/result_cache.hpp"
 #include "cli/runtime.hpp"
 
 using namespace wharf::cli;
+using wharf::base64_decode;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
@@ -236,13 +238,7 @@ TEST_CASE("invalid container IDs and interface names are refused before any plug
     CHECK_FALSE(fs::exists(r.dir + "/log"));
 }
 
-TEST_CASE("cache entries: base64, round trip, attachments sorted and filtered") {
-    CHECK(base64_encode("") == "");
-    CHECK(base64_encode("f") == "Zg==");
-    CHECK(base64_encode("fo") == "Zm8=");
-    CHECK(base64_encode("foobar") == "Zm9vYmFy");
-    CHECK(base64_decode("Zm9vYg==") == "foob");
-    CHECK(base64_decode("Zm9") == std::nullopt);
+TEST_CASE("cache entries: round trip, attachments sorted and filtered") {
     cache_entry e{.container_id = "c", .network = "n", .ifname = "eth1", .config = "{}", .netns = "/x",
                   .cni_args = {{"A", "B"}}, .capability_args = {{"mac", "aa"}}, .result = {{"cniVersion", "1.0.0"}}};
     auto back = cache_entry_from_json(to_json(e));

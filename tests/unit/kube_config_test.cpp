@@ -127,6 +127,10 @@ TEST_CASE("kubeconfig errors name the file and what is missing") {
         const auto path = write(dir, "config", kubeconfig(server + "    certificate-authority-data: '***'\n", "    token: t\n"));
         CHECK(error_of(path).find("certificate-authority-data") != std::string::npos);
     }
+    SUBCASE("base64 with bytes above 127 (crashed yaml-cpp's decoder: fuzz_kubeconfig)") {
+        const auto path = write(dir, "config", kubeconfig(server + "    certificate-authority-data: LS0tL\xad\xce\xbc\n", "    token: t\n"));
+        CHECK(error_of(path).find("certificate-authority-data is not valid base64") != std::string::npos);
+    }
     SUBCASE("insecure-skip-tls-verify") {
         const auto path = write(dir, "config", kubeconfig(server + "    insecure-skip-tls-verify: true\n", "    token: t\n"));
         CHECK(error_of(path).find("insecure-skip-tls-verify") != std::string::npos);
